@@ -1,0 +1,172 @@
+//! Sign-in, sign-out, password change and "who am I": the server functions of `auth`.
+//!
+//! Each is thin: resolve the session, authorise, validate, call the store, map to the wire.
+
+use leptos::prelude::*;
+
+use crate::auth::model::Viewer;
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::respond;
+
+/// Signs in with workspace, email and password. One message for every wrong combination;
+/// the same hashing work for each. On success: a new session cookie, and a redirect to
+/// "Choose a new password" for a temporary password, else to the portal.
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(
+    workspace: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    respond(ssr::sign_in(workspace, email, password).await)
+}
+
+/// Ends this session and sends the person to the sign-in page.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    respond(ssr::sign_out().await)
+}
+
+/// Replaces the signed-in user's password. Ends every session of the user and starts a new one
+/// for this browser.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    respond(ssr::change_password(current_password, new_password, confirm_password).await)
+}
+
+/// Who is signed in, or `None`.
+#[server(endpoint = "viewer")]
+pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
+    respond(match crate::server::session_user().await {
+        Ok(user) => Ok(Some(Viewer::from(&user))),
+        Err(AppError::NotSignedIn) => Ok(None),
+        Err(e) => Err(e),
+    })
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::auth::model::{PASSWORD_MAX, check_new_password};
+    use crate::server::{AppState, session, set_cookie_header, state};
+    use crate::store::{SessionRecord, TenantId, UserId, now_ms};
+    use crate::users::model::Status;
+
+    /// Longest input worth hashing: a longer "password" cannot be right and must not cost more.
+    const PASSWORD_INPUT_MAX_BYTES: usize = PASSWORD_MAX * 4;
+
+    pub async fn sign_in(workspace: String, email: String, password: String) -> Result<(), AppError> {
+        let state = state()?;
+        let slug = workspace.trim().to_lowercase();
+        let tenant = if slug.is_empty() || slug.len() > 63 {
+            None
+        } else {
+            state.store.tenant_by_slug(&slug).await?
+        };
+        let creds = match &tenant {
+            Some(t) if email.len() <= 254 => state.store.credentials(t.id, &email).await?,
+            _ => None,
+        };
+        let password =
+            if password.len() > PASSWORD_INPUT_MAX_BYTES { String::new() } else { password };
+        // Always one argon2 verification, against a dummy hash when there is no account, so
+        // the three wrong cases take the same time.
+        let hash = creds.as_ref().and_then(|c| c.password_hash.clone());
+        let ok = state.hasher.verify(password, hash).await;
+        let (Some(tenant), Some(creds), true) = (tenant, creds, ok) else {
+            tracing::info!(workspace = %slug, "sign-in failed");
+            return Err(AppError::SignInFailed);
+        };
+        if creds.status == Status::Suspended {
+            return Err(AppError::SignInRefused(
+                "This account is suspended. Ask your administrator to reactivate it.".into(),
+            ));
+        }
+        if creds.password_temporary && creds.password_expires_at.is_some_and(|t| t <= now_ms()) {
+            return Err(AppError::SignInRefused(
+                "This temporary password has expired. Ask your administrator for a new one."
+                    .into(),
+            ));
+        }
+        start_session(&state, tenant.id, creds.user_id).await?;
+        state.store.record_login(tenant.id, creds.user_id).await?;
+        tracing::info!(tenant = tenant.id.0, user = creds.user_id.0, "signed in");
+        leptos_axum::redirect(if creds.password_temporary { "/change-password" } else { "/" });
+        Ok(())
+    }
+
+    /// Creates a session with a fresh token and hands the browser its cookie.
+    async fn start_session(state: &AppState, tenant: TenantId, user: UserId) -> Result<(), AppError> {
+        let token = session::new_token();
+        let lifetime = state.settings.session_lifetime;
+        state
+            .store
+            .create_session(&SessionRecord {
+                token_hash: session::token_hash(&token),
+                tenant_id: tenant,
+                user_id: user,
+                expires_at: now_ms() + lifetime.as_millis() as i64,
+            })
+            .await?;
+        set_cookie_header(&session::set_cookie(
+            &token,
+            state.settings.secure_cookies,
+            lifetime.as_secs(),
+        ));
+        Ok(())
+    }
+
+    pub async fn sign_out() -> Result<(), AppError> {
+        let state = state()?;
+        if let Some(token) = crate::server::request_token(state.settings.secure_cookies) {
+            state.store.delete_session(&session::token_hash(&token)).await?;
+        }
+        set_cookie_header(&session::clear_cookie(state.settings.secure_cookies));
+        leptos_axum::redirect("/sign-in");
+        Ok(())
+    }
+
+    pub async fn change_password(
+        current: String,
+        new: String,
+        confirm: String,
+    ) -> Result<(), AppError> {
+        let state = state()?;
+        let user = crate::server::session_user().await?;
+        let mut errors = Vec::new();
+        if let Err(msg) = check_new_password(&new, &current) {
+            errors.push(crate::error::FieldError { field: "new_password".into(), message: msg.into() });
+        } else if new != confirm {
+            errors.push(crate::error::FieldError {
+                field: "confirm_password".into(),
+                message: "The two new passwords differ".into(),
+            });
+        }
+        let current = if current.len() > PASSWORD_INPUT_MAX_BYTES { String::new() } else { current };
+        let hash = state.store.password_hash(user.tenant_id, user.user_id).await?;
+        if !state.hasher.verify(current, hash).await {
+            errors.insert(0, crate::error::FieldError {
+                field: "current_password".into(),
+                message: "This is not your current password".into(),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let hash = state.hasher.hash(new).await.map_err(|e| {
+            tracing::error!(error = %e, "hashing failed");
+            AppError::Internal
+        })?;
+        state
+            .store
+            .set_password(user.tenant_id, Some(user.user_id), user.user_id, &hash, false, None)
+            .await?;
+        start_session(&state, user.tenant_id, user.user_id).await?;
+        leptos_axum::redirect("/");
+        Ok(())
+    }
+}

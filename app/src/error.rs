@@ -1,0 +1,107 @@
+//! The typed error every server function returns.
+//!
+//! Expected failures are variants the UI matches on (a field error goes next to its field);
+//! anything unexpected is logged on the server with its cause and reaches the browser only as
+//! [`AppError::Internal`], so a database message never leaves the server.
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// One message for one form field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The field's form name, e.g. `email`.
+    pub field: String,
+    pub message: String,
+}
+
+/// What a server function can answer instead of its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// No live session: the UI sends the person to the sign-in page.
+    #[error("Your session has ended. Please sign in again.")]
+    NotSignedIn,
+    /// Signed in, but not allowed to do this.
+    #[error("You do not have access to this.")]
+    Forbidden,
+    /// Signed in with a temporary password: only "Choose a new password" is open.
+    #[error("Choose a new password to continue.")]
+    PasswordChangeRequired,
+    /// Sign-in failed: one message for an unknown workspace, unknown email or wrong password.
+    #[error("That workspace, email and password do not match an account.")]
+    SignInFailed,
+    /// Sign-in refused for a reason the person should know (suspended, expired password).
+    #[error("{0}")]
+    SignInRefused(String),
+    /// The input broke a rule; each message belongs next to its field.
+    #[error("Please correct the highlighted fields.")]
+    Invalid(Vec<FieldError>),
+    /// The thing asked for does not exist in this tenant.
+    #[error("Not found.")]
+    NotFound,
+    /// Something failed on the server; the cause is in the server's log.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The request did not reach the server or its reply could not be read.
+    #[error("Could not reach the server. Check your connection and try again.")]
+    Transport(String),
+}
+
+impl AppError {
+    /// An [`AppError::Invalid`] with one field message.
+    pub fn field(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+    }
+
+    /// The message for `field`, if this error has one.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid(fields) => {
+                fields.iter().find(|f| f.field == field).map(|f| f.message.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// The HTTP status this error travels with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::NotSignedIn => 401,
+            AppError::Forbidden | AppError::PasswordChangeRequired => 403,
+            AppError::SignInFailed | AppError::SignInRefused(_) => 401,
+            AppError::Invalid(_) => 422,
+            AppError::NotFound => 404,
+            AppError::Internal => 500,
+            AppError::Transport(_) => 400,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The request could not be decoded: a malformed or hostile body.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::Transport("The request was not understood.".into())
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::StoreError> for AppError {
+    fn from(err: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match err {
+            StoreError::NotFound => AppError::NotFound,
+            other => {
+                tracing::error!(error = %other, "store error");
+                AppError::Internal
+            }
+        }
+    }
+}

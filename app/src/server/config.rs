@@ -1,0 +1,115 @@
+//! Settings read from the environment at start. Every one has a default that suits the
+//! embedded, single-machine set-up; `omnibots --help` lists them.
+
+use std::time::Duration;
+
+/// The server's settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://data/omnibots.db` (default) or `postgres://…`.
+    pub database_url: String,
+    /// Send cookies with `Secure` (set when the site is served over https).
+    pub secure_cookies: bool,
+    /// A session unused this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_lifetime: Duration,
+    /// An unused temporary password stops working after this long.
+    pub temporary_password_ttl: Duration,
+    /// How many password hashes may run at once (default: the CPU count).
+    pub hash_concurrency: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite://data/omnibots.db".into(),
+            secure_cookies: false,
+            session_idle: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 3600),
+            temporary_password_ttl: Duration::from_secs(72 * 3600),
+            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// Every environment setting with its meaning, for `--help` and the README.
+pub const SETTINGS_HELP: &str = "\
+Settings (environment variables):
+  DATABASE_URL                    sqlite://data/omnibots.db (default) or postgres://user@host/db
+  LEPTOS_SITE_ADDR                listen address (default 127.0.0.1:3000)
+  OMNIBOTS_SECURE_COOKIES         true when served over https: cookies get Secure (default false)
+  OMNIBOTS_SESSION_IDLE_MINUTES   a session unused this long ends (default 30)
+  OMNIBOTS_SESSION_MAX_HOURS      a session ends this long after sign-in (default 12)
+  OMNIBOTS_TEMP_PASSWORD_HOURS    an unused temporary password expires (default 72)
+  OMNIBOTS_HASH_CONCURRENCY       password hashes run at once (default: CPU count)
+  RUST_LOG                        log filter (default info)";
+
+impl Settings {
+    /// Reads the settings from the environment. A value that does not parse is an error
+    /// naming the variable.
+    pub fn from_env() -> Result<Settings, String> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the settings through `get`, so tests need not touch the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        let mut s = Settings::default();
+        if let Some(url) = get("DATABASE_URL").filter(|v| !v.is_empty()) {
+            s.database_url = url;
+        }
+        if let Some(v) = get("OMNIBOTS_SECURE_COOKIES") {
+            s.secure_cookies = match v.as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" | "" => false,
+                _ => return Err(format!("OMNIBOTS_SECURE_COOKIES must be true or false, not {v:?}")),
+            };
+        }
+        let num = |name: &str| -> Result<Option<u64>, String> {
+            match get(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(Some)
+                    .ok_or_else(|| format!("{name} must be a positive whole number, not {v:?}")),
+            }
+        };
+        if let Some(m) = num("OMNIBOTS_SESSION_IDLE_MINUTES")? {
+            s.session_idle = Duration::from_secs(m * 60);
+        }
+        if let Some(h) = num("OMNIBOTS_SESSION_MAX_HOURS")? {
+            s.session_lifetime = Duration::from_secs(h * 3600);
+        }
+        if let Some(h) = num("OMNIBOTS_TEMP_PASSWORD_HOURS")? {
+            s.temporary_password_ttl = Duration::from_secs(h * 3600);
+        }
+        if let Some(n) = num("OMNIBOTS_HASH_CONCURRENCY")? {
+            s.hash_concurrency = n as usize;
+        }
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let s = Settings::from_lookup(|_| None).unwrap();
+        assert_eq!(s.database_url, "sqlite://data/omnibots.db");
+        assert_eq!(s.temporary_password_ttl, Duration::from_secs(72 * 3600));
+        assert!(!s.secure_cookies);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = Settings::from_lookup(|k| {
+            (k == "OMNIBOTS_SESSION_IDLE_MINUTES").then(|| "soon".to_string())
+        })
+        .unwrap_err();
+        assert!(err.contains("OMNIBOTS_SESSION_IDLE_MINUTES"), "{err}");
+    }
+}

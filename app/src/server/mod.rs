@@ -1,0 +1,129 @@
+//! Server-only services shared by the server functions: settings, the store, password
+//! hashing and the session of the current request.
+
+pub mod config;
+pub mod passwords;
+pub mod session;
+
+use std::sync::Arc;
+
+use axum::http::HeaderValue;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+use crate::auth::model::Viewer;
+use crate::error::AppError;
+use crate::store::{SessionUser, Store};
+pub use config::Settings;
+pub use passwords::Hasher;
+
+/// Everything a request needs, provided to every server function and page as context.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub hasher: Hasher,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: Settings) -> AppState {
+        let hasher = Hasher::new(settings.hash_concurrency);
+        AppState { store, settings: Arc::new(settings), hasher }
+    }
+}
+
+/// The state provided by the router.
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::Internal
+    })
+}
+
+/// Sets the HTTP status of a failed reply, so errors travel as typed 4xx (or 500), not a
+/// blanket 500. A plain form post (no JavaScript) is left alone: it is answered with a
+/// redirect back to the form, which carries the error in its query.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    let wants_html = use_context::<axum::http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if let Err(err) = &result
+        && !wants_html
+        && let Some(opts) = use_context::<ResponseOptions>()
+        && let Ok(code) = axum::http::StatusCode::from_u16(err.status())
+    {
+        opts.set_status(code);
+    }
+    result
+}
+
+/// The session token of the current request's cookie, if any.
+pub fn request_token(secure: bool) -> Option<String> {
+    let parts = use_context::<axum::http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| session::token_from_cookie_header(h, secure))
+}
+
+/// Adds a `Set-Cookie` header to the current reply.
+pub fn set_cookie_header(value: &str) {
+    if let (Some(opts), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
+        opts.append_header(SET_COOKIE, v);
+    }
+}
+
+/// How long before a session's idle clock is moved again: bounds writes to one per minute
+/// per session instead of one per request.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// The signed-in user of this request, resolved from the session cookie alone; never from
+/// anything else the request says.
+pub async fn session_user() -> Result<SessionUser, AppError> {
+    let state = state()?;
+    let token = request_token(state.settings.secure_cookies).ok_or(AppError::NotSignedIn)?;
+    let idle_ms = state.settings.session_idle.as_millis() as i64;
+    let user = state
+        .store
+        .session_user(&session::token_hash(&token), idle_ms)
+        .await?
+        .ok_or(AppError::NotSignedIn)?;
+    if crate::store::now_ms() - user.last_seen_at > TOUCH_EVERY_MS {
+        state.store.touch_session(user.session_id).await?;
+    }
+    Ok(user)
+}
+
+/// The signed-in user, who must be a tenant admin with a chosen (not temporary) password.
+pub async fn require_admin() -> Result<SessionUser, AppError> {
+    let user = session_user().await?;
+    if user.password_temporary {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    if user.user_type != crate::users::model::UserType::TenantAdmin {
+        return Err(AppError::Forbidden);
+    }
+    Ok(user)
+}
+
+impl From<&SessionUser> for Viewer {
+    fn from(u: &SessionUser) -> Viewer {
+        Viewer {
+            user_id: u.user_id.0,
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            email: u.email.clone(),
+            user_type: u.user_type,
+            tenant_slug: u.tenant_slug.clone(),
+            tenant_name: u.tenant_name.clone(),
+            timezone: u.timezone.clone().unwrap_or_else(|| u.tenant_timezone.clone()),
+            must_change_password: u.password_temporary,
+        }
+    }
+}

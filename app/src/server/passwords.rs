@@ -1,0 +1,120 @@
+//! Password hashing (argon2id, m=19456 KiB, t=2, p=1) and temporary passwords.
+//!
+//! Hashing runs on tokio's blocking pool behind a semaphore sized to the CPU count, so a burst
+//! of sign-ins queues here instead of starving the async runtime or exhausting memory.
+
+use std::sync::{Arc, OnceLock};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::Rng;
+use rand::rngs::OsRng;
+use tokio::sync::Semaphore;
+
+/// Characters of a temporary password: no look-alikes (0/O, 1/l/I).
+const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+/// Length of a temporary password: 20 characters of a 57-letter alphabet, about 116 bits.
+pub const TEMPORARY_LEN: usize = 20;
+
+fn argon2() -> Argon2<'static> {
+    // OWASP's first argon2id recommendation: 19 MiB, 2 passes, 1 lane.
+    let params = Params::new(19_456, 2, 1, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Generates a temporary password from the OS's secure random source, grouped by dashes for
+/// reading aloud (`abcd-efgh-…`).
+pub fn temporary_password() -> String {
+    let mut rng = OsRng;
+    let mut out = String::with_capacity(TEMPORARY_LEN + TEMPORARY_LEN / 4);
+    for i in 0..TEMPORARY_LEN {
+        if i > 0 && i % 5 == 0 {
+            out.push('-');
+        }
+        out.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
+    }
+    out
+}
+
+/// Hashes and verifies passwords off the async runtime, a bounded number at a time.
+#[derive(Clone, Debug)]
+pub struct Hasher {
+    permits: Arc<Semaphore>,
+}
+
+impl Hasher {
+    pub fn new(concurrency: usize) -> Hasher {
+        Hasher { permits: Arc::new(Semaphore::new(concurrency.max(1))) }
+    }
+
+    /// The argon2id PHC string of `password`.
+    pub async fn hash(&self, password: String) -> Result<String, HashError> {
+        let _permit = self.permits.acquire().await.map_err(|_| HashError)?;
+        tokio::task::spawn_blocking(move || hash_now(&password))
+            .await
+            .map_err(|_| HashError)?
+    }
+
+    /// Whether `password` matches `hash`. Without a hash (unknown user, no password set) it
+    /// checks against a fixed dummy hash and answers false, so every failure costs the same.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> bool {
+        let Ok(_permit) = self.permits.acquire().await else { return false };
+        tokio::task::spawn_blocking(move || {
+            let known = hash.is_some();
+            let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
+            let Ok(parsed) = PasswordHash::new(&hash) else { return false };
+            argon2().verify_password(password.as_bytes(), &parsed).is_ok() && known
+        })
+        .await
+        .unwrap_or(false)
+    }
+}
+
+/// Hashing failed (never expected: out of memory or a closed runtime).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed")]
+pub struct HashError;
+
+/// Hashes on the current thread; for the blocking pool and the operator commands.
+pub fn hash_now(password: &str) -> Result<String, HashError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| HashError)
+}
+
+/// A hash of a random password, made once: what unknown users are checked against.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_now(&temporary_password()).expect("hashing works"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_passwords_are_long_and_distinct() {
+        let a = temporary_password();
+        let b = temporary_password();
+        assert_ne!(a, b);
+        assert!(a.chars().filter(|c| *c != '-').count() >= 16);
+        assert!(a.chars().all(|c| c == '-' || ALPHABET.contains(&(c as u8))));
+    }
+
+    #[test]
+    fn hashes_are_argon2id_with_the_required_cost() {
+        let h = hash_now("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+    }
+
+    #[tokio::test]
+    async fn verify_accepts_the_password_and_refuses_others() {
+        let hasher = Hasher::new(2);
+        let h = hasher.hash("correct horse battery".into()).await.unwrap();
+        assert!(hasher.verify("correct horse battery".into(), Some(h.clone())).await);
+        assert!(!hasher.verify("wrong horse battery".into(), Some(h)).await);
+        assert!(!hasher.verify("anything".into(), None).await);
+    }
+}

@@ -1,0 +1,220 @@
+//! The store: owns every SQL statement and hides which database runs.
+//!
+//! `DATABASE_URL` picks SQLite (`sqlite://…`, the embedded default) or PostgreSQL
+//! (`postgres://…`). Both run the same SQL text: placeholders are `$1`-style (SQLite accepts
+//! them), times are integer milliseconds, and the few real differences live in [`Store`]'s
+//! two arms. Every function that touches tenant data takes the [`TenantId`] explicitly.
+
+mod sessions;
+mod tenants;
+mod users;
+
+pub use sessions::{SessionRecord, SessionUser};
+pub use tenants::{NewTenant, RoleSeed, Tenant, TenantCounts, default_roles};
+pub use users::{Credentials, NewUser, SeedUser, UserRecord};
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// A tenant's id. Every store function on tenant data takes one, so a query without a tenant
+/// does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TenantId(pub i64);
+
+/// A user's id, meaningful only together with its [`TenantId`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UserId(pub i64);
+
+/// What can go wrong in the store. Unique violations are named so callers can turn them into
+/// field errors; everything else is unexpected and must never reach the browser as text.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unique constraint violated: {0}")]
+    Unique(UniqueField),
+    #[error("not found")]
+    NotFound,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Which uniqueness rule a write broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueField {
+    TenantSlug,
+    Email,
+    ExternalId,
+    RoleName,
+    Other,
+}
+
+impl std::fmt::Display for UniqueField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+/// Turns a unique violation into a named [`StoreError::Unique`]; passes other errors through.
+pub(crate) fn classify(err: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &err
+        && db.is_unique_violation()
+    {
+        // PostgreSQL names the constraint; SQLite names the columns in its message.
+        let hint = db
+            .constraint()
+            .map(str::to_string)
+            .unwrap_or_else(|| db.message().to_string());
+        let field = if hint.contains("slug") {
+            UniqueField::TenantSlug
+        } else if hint.contains("email") {
+            UniqueField::Email
+        } else if hint.contains("external_id") {
+            UniqueField::ExternalId
+        } else if hint.contains("roles") || hint.contains("name") {
+            UniqueField::RoleName
+        } else {
+            UniqueField::Other
+        };
+        return StoreError::Unique(field);
+    }
+    StoreError::Database(err)
+}
+
+/// The connection pool of whichever database runs.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same body against either pool: `on_pool!(self, pool => expr)`. The body is
+/// type-checked once per backend, so it may use each driver's native types.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`, which takes the write lock at
+/// the start so concurrent writers queue on the busy timeout instead of failing at commit.
+macro_rules! write_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite(pool) => {
+                #[allow(unused_mut)]
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::store::Store::Postgres(pool) => {
+                #[allow(unused_mut)]
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+pub(crate) use write_tx;
+
+impl Store {
+    /// Connects to `url` (`sqlite://path` or `postgres://…`). A SQLite file and its folder are
+    /// created when missing.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("temp_store", "memory");
+            if let Some(dir) = opts.get_filename().parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(e.into()))?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Sqlite(pool))
+        } else {
+            Err(StoreError::Database(sqlx::Error::Configuration(
+                "DATABASE_URL must start with sqlite:// or postgres://".into(),
+            )))
+        }
+    }
+
+    /// Applies the migrations of this backend (`migrations/sqlite` or `migrations/postgres`).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("../migrations/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> bool {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.is_ok())
+    }
+
+    /// Which backend runs, for logs.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// Milliseconds since the Unix epoch, the time format of every table.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Writes one audit record inside the caller's transaction. `changes` is a JSON object of the
+/// changed fields and must never hold a password or hash.
+macro_rules! audit {
+    ($tx:expr, $tenant:expr, $actor:expr, $target:expr, $action:expr, $changes:expr) => {
+        sqlx::query(
+            "INSERT INTO audit_log (tenant_id, actor_user_id, target_user_id, action, changes, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind($tenant.0)
+        .bind($actor.map(|u: $crate::store::UserId| u.0))
+        .bind($target.map(|u: $crate::store::UserId| u.0))
+        .bind($action)
+        .bind($changes.to_string())
+        .bind($crate::store::now_ms())
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+pub(crate) use audit;

@@ -1,0 +1,152 @@
+//! Sessions: created at sign-in, found by the hash of the cookie token, ended on sign-out,
+//! expiry, suspension and password changes.
+//!
+//! [`Store::session_user`] is the one lookup that takes no tenant: it is how a request's tenant
+//! is learned in the first place, from an unguessable token.
+
+use sqlx::Row;
+
+use super::{StoreError, Store, TenantId, UserId, now_ms, on_pool};
+use crate::users::model::{Status, UserType};
+
+/// A new session to store.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    /// SHA-256 of the cookie token, hex.
+    pub token_hash: String,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    /// Absolute end of the session (ms since epoch), whatever the activity.
+    pub expires_at: i64,
+}
+
+/// The signed-in user behind a live session, with their tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionUser {
+    pub session_id: i64,
+    pub tenant_id: TenantId,
+    pub tenant_slug: String,
+    pub tenant_name: String,
+    pub tenant_timezone: String,
+    pub user_id: UserId,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub timezone: Option<String>,
+    pub user_type: UserType,
+    pub password_temporary: bool,
+    pub last_seen_at: i64,
+}
+
+impl Store {
+    /// Stores a new session.
+    pub async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
+        let now = now_ms();
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, last_seen_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $4, $5)",
+            )
+            .bind(&s.token_hash)
+            .bind(s.tenant_id.0)
+            .bind(s.user_id.0)
+            .bind(now)
+            .bind(s.expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The user behind a session token hash, if the session is live: not past its absolute
+    /// end, used within `idle_ms`, and its user active. Expired sessions found here are deleted.
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+        idle_ms: i64,
+    ) -> Result<Option<SessionUser>, StoreError> {
+        let now = now_ms();
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT s.id AS session_id, s.last_seen_at, s.expires_at,
+                        t.id AS tenant_id, t.slug, t.name AS tenant_name,
+                        t.default_timezone, u.id AS user_id, u.first_name, u.last_name,
+                        u.email, u.timezone, u.user_type, u.status, u.password_temporary
+                   FROM sessions s
+                   JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+                   JOIN tenants t ON t.id = s.tenant_id
+                  WHERE s.token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?;
+            let Some(r) = row else { return Ok(None) };
+            let session_id: i64 = r.try_get("session_id")?;
+            let last_seen_at: i64 = r.try_get("last_seen_at")?;
+            let expires_at: i64 = r.try_get("expires_at")?;
+            let status: String = r.try_get("status")?;
+            let live = now < expires_at
+                && now - last_seen_at < idle_ms
+                && Status::parse(&status) == Some(Status::Active);
+            if !live {
+                sqlx::query("DELETE FROM sessions WHERE id = $1")
+                    .bind(session_id)
+                    .execute(pool)
+                    .await?;
+                return Ok(None);
+            }
+            let user_type: String = r.try_get("user_type")?;
+            Ok(Some(SessionUser {
+                session_id,
+                tenant_id: TenantId(r.try_get("tenant_id")?),
+                tenant_slug: r.try_get("slug")?,
+                tenant_name: r.try_get("tenant_name")?,
+                tenant_timezone: r.try_get("default_timezone")?,
+                user_id: UserId(r.try_get("user_id")?),
+                first_name: r.try_get("first_name")?,
+                last_name: r.try_get("last_name")?,
+                email: r.try_get("email")?,
+                timezone: r.try_get("timezone")?,
+                user_type: UserType::parse(&user_type).ok_or(StoreError::NotFound)?,
+                password_temporary: r.try_get("password_temporary")?,
+                last_seen_at,
+            }))
+        })
+    }
+
+    /// Marks a session as used now, which moves its idle deadline.
+    pub async fn touch_session(&self, session_id: i64) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                .bind(now_ms())
+                .bind(session_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Ends one session (sign-out).
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// How many sessions a user has (tests and operators).
+    pub async fn session_count(&self, tenant: TenantId, user: UserId) -> Result<i64, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sessions WHERE tenant_id = $1 AND user_id = $2",
+            )
+            .bind(tenant.0)
+            .bind(user.0)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+}

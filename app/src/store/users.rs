@@ -1,0 +1,368 @@
+//! Users: creation, the sign-in lookup, passwords and last login.
+
+use sqlx::Row;
+
+use super::{StoreError, Store, TenantId, UserId, audit, now_ms, on_pool, write_tx};
+use crate::users::model::{Status, UserType};
+
+/// A user to insert. The email must already be validated; `email_norm` is derived here.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub external_id: Option<String>,
+    pub timezone: Option<String>,
+    pub user_type: UserType,
+    pub status: Status,
+    /// Argon2id PHC string of the (temporary) password.
+    pub password_hash: Option<String>,
+    pub password_temporary: bool,
+    /// When an unused temporary password stops working (ms since epoch).
+    pub password_expires_at: Option<i64>,
+}
+
+/// A user row as the server needs it (never sent to the browser as is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub tenant_id: TenantId,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub timezone: Option<String>,
+    pub user_type: UserType,
+    pub status: Status,
+    pub password_temporary: bool,
+    pub last_login_at: Option<i64>,
+    pub version: i64,
+}
+
+/// What sign-in checks a password against.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user_id: UserId,
+    pub status: Status,
+    pub user_type: UserType,
+    pub password_hash: Option<String>,
+    pub password_temporary: bool,
+    pub password_expires_at: Option<i64>,
+}
+
+/// Inserts a user inside the caller's transaction and evaluates to its [`UserId`]; a unique
+/// violation becomes [`StoreError::Unique`].
+macro_rules! insert_user {
+    ($tx:expr, $tenant:expr, $user:expr, $now:expr) => {{
+        let user: &$crate::store::NewUser = $user;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (tenant_id, first_name, last_name, email, email_norm, phone,
+                                external_id, timezone, user_type, status, password_hash,
+                                password_temporary, password_expires_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+             RETURNING id",
+        )
+        .bind($tenant.0)
+        .bind(&user.first_name)
+        .bind(&user.last_name)
+        .bind(&user.email)
+        .bind($crate::users::model::email_key(&user.email))
+        .bind(&user.phone)
+        .bind(&user.external_id)
+        .bind(&user.timezone)
+        .bind(user.user_type.as_str())
+        .bind(user.status.as_str())
+        .bind(&user.password_hash)
+        .bind(user.password_temporary)
+        .bind(user.password_expires_at)
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await
+        .map_err($crate::store::classify)?;
+        $crate::store::UserId(id)
+    }};
+}
+pub(crate) use insert_user;
+
+const USER_COLUMNS: &str = "id, tenant_id, first_name, last_name, email, timezone, user_type,
+     status, password_temporary, last_login_at, version";
+
+fn user_from_row<R>(r: &R) -> Result<UserRecord, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    bool: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let user_type: String = r.try_get("user_type")?;
+    let status: String = r.try_get("status")?;
+    Ok(UserRecord {
+        id: UserId(r.try_get("id")?),
+        tenant_id: TenantId(r.try_get("tenant_id")?),
+        first_name: r.try_get("first_name")?,
+        last_name: r.try_get("last_name")?,
+        email: r.try_get("email")?,
+        timezone: r.try_get("timezone")?,
+        user_type: UserType::parse(&user_type).ok_or(StoreError::NotFound)?,
+        status: Status::parse(&status).ok_or(StoreError::NotFound)?,
+        password_temporary: r.try_get("password_temporary")?,
+        last_login_at: r.try_get("last_login_at")?,
+        version: r.try_get("version")?,
+    })
+}
+
+impl Store {
+    /// Creates one user (used by the operator commands and, later, the Add User flow).
+    pub async fn create_user(
+        &self,
+        tenant: TenantId,
+        actor: Option<UserId>,
+        user: &NewUser,
+    ) -> Result<UserId, StoreError> {
+        let now = now_ms();
+        let id = write_tx!(self, tx => {
+            let id = insert_user!(tx, tenant, user, now);
+            audit!(tx, tenant, actor, Some(id), "user.create", serde_json::json!({
+                "first_name": user.first_name, "last_name": user.last_name,
+                "email": user.email, "user_type": user.user_type.as_str(),
+                "status": user.status.as_str(),
+            }));
+            id
+        });
+        Ok(id)
+    }
+
+    /// One user of the tenant.
+    pub async fn user(&self, tenant: TenantId, user: UserId) -> Result<UserRecord, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2");
+        on_pool!(self, pool => {
+            let row = sqlx::query(&sql)
+                .bind(tenant.0)
+                .bind(user.0)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            user_from_row(&row)
+        })
+    }
+
+    /// The sign-in record of the user with this email (any letter case) in the tenant.
+    pub async fn credentials(
+        &self,
+        tenant: TenantId,
+        email: &str,
+    ) -> Result<Option<Credentials>, StoreError> {
+        let key = crate::users::model::email_key(email);
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT id, status, user_type, password_hash, password_temporary,
+                        password_expires_at
+                   FROM users WHERE tenant_id = $1 AND email_norm = $2",
+            )
+            .bind(tenant.0)
+            .bind(&key)
+            .fetch_optional(pool)
+            .await?;
+            let Some(r) = row else { return Ok(None) };
+            let status: String = r.try_get("status")?;
+            let user_type: String = r.try_get("user_type")?;
+            Ok(Some(Credentials {
+                user_id: UserId(r.try_get("id")?),
+                status: Status::parse(&status).ok_or(StoreError::NotFound)?,
+                user_type: UserType::parse(&user_type).ok_or(StoreError::NotFound)?,
+                password_hash: r.try_get("password_hash")?,
+                password_temporary: r.try_get("password_temporary")?,
+                password_expires_at: r.try_get("password_expires_at")?,
+            }))
+        })
+    }
+
+    /// The stored password hash of a user, for checking the current password.
+    pub async fn password_hash(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Option<String>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT password_hash FROM users WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(tenant.0)
+            .bind(user.0)
+            .fetch_optional(pool)
+            .await?
+            .flatten())
+        })
+    }
+
+    /// Sets a user's password and ends all their sessions, with an audit record, in one
+    /// transaction. A chosen password clears the temporary flag and the expiry.
+    pub async fn set_password(
+        &self,
+        tenant: TenantId,
+        actor: Option<UserId>,
+        user: UserId,
+        hash: &str,
+        temporary: bool,
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        write_tx!(self, tx => {
+            let changed = sqlx::query(
+                "UPDATE users SET password_hash = $1, password_temporary = $2,
+                        password_expires_at = $3, updated_at = $4, version = version + 1
+                  WHERE tenant_id = $5 AND id = $6",
+            )
+            .bind(hash)
+            .bind(temporary)
+            .bind(expires_at)
+            .bind(now)
+            .bind(tenant.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2")
+                .bind(tenant.0)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            let action = if temporary { "user.reset_password" } else { "user.change_password" };
+            audit!(tx, tenant, actor, Some(user), action, serde_json::json!({ "password": "changed" }));
+        });
+        Ok(())
+    }
+
+    /// Records a successful sign-in.
+    pub async fn record_login(&self, tenant: TenantId, user: UserId) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE users SET last_login_at = $1 WHERE tenant_id = $2 AND id = $3")
+                .bind(now_ms())
+                .bind(tenant.0)
+                .bind(user.0)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Sets a user's status (operator and test use; the page's flow comes with its own checks).
+    pub async fn set_status(
+        &self,
+        tenant: TenantId,
+        actor: Option<UserId>,
+        user: UserId,
+        status: Status,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        write_tx!(self, tx => {
+            let changed = sqlx::query(
+                "UPDATE users SET status = $1, updated_at = $2, version = version + 1
+                  WHERE tenant_id = $3 AND id = $4",
+            )
+            .bind(status.as_str())
+            .bind(now)
+            .bind(tenant.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            if status == Status::Suspended {
+                sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2")
+                    .bind(tenant.0)
+                    .bind(user.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            audit!(tx, tenant, actor, Some(user), "user.set_status",
+                serde_json::json!({ "status": status.as_str() }));
+        });
+        Ok(())
+    }
+}
+
+/// A generated user for `seed-demo`: the user, when they last signed in, and their roles.
+#[derive(Debug, Clone)]
+pub struct SeedUser {
+    pub user: NewUser,
+    pub last_login_at: Option<i64>,
+    pub role_ids: Vec<i64>,
+}
+
+impl Store {
+    /// Inserts generated users in one transaction, skipping any whose email already exists.
+    /// Returns how many were inserted.
+    pub async fn seed_users(&self, tenant: TenantId, users: &[SeedUser]) -> Result<u64, StoreError> {
+        let now = now_ms();
+        let inserted = write_tx!(self, tx => {
+            let mut inserted = 0u64;
+            for s in users {
+                let u = &s.user;
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO users (tenant_id, first_name, last_name, email, email_norm, phone,
+                                        external_id, timezone, user_type, status, password_hash,
+                                        password_temporary, password_expires_at, last_login_at,
+                                        created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+                     ON CONFLICT DO NOTHING
+                     RETURNING id",
+                )
+                .bind(tenant.0)
+                .bind(&u.first_name)
+                .bind(&u.last_name)
+                .bind(&u.email)
+                .bind(crate::users::model::email_key(&u.email))
+                .bind(&u.phone)
+                .bind(&u.external_id)
+                .bind(&u.timezone)
+                .bind(u.user_type.as_str())
+                .bind(u.status.as_str())
+                .bind(&u.password_hash)
+                .bind(u.password_temporary)
+                .bind(u.password_expires_at)
+                .bind(s.last_login_at)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(id) = id else { continue };
+                inserted += 1;
+                for role in &s.role_ids {
+                    sqlx::query("INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)")
+                        .bind(tenant.0)
+                        .bind(id)
+                        .bind(role)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            inserted
+        });
+        Ok(inserted)
+    }
+
+    /// The user with this email (any letter case) in the tenant, if any.
+    pub async fn user_id_by_email(
+        &self,
+        tenant: TenantId,
+        email: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        let key = crate::users::model::email_key(email);
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT id FROM users WHERE tenant_id = $1 AND email_norm = $2")
+                .bind(tenant.0)
+                .bind(&key)
+                .fetch_optional(pool)
+                .await?
+                .map(UserId))
+        })
+    }
+}

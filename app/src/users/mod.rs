@@ -1,0 +1,4 @@
+//! The people of a tenant: their types, statuses and field rules.
+
+pub mod model;
+pub mod server;

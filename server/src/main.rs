@@ -1,0 +1,168 @@
+//! `omnibots`: serves the Tenant Admin Portal, and runs the operator commands.
+
+use std::process::ExitCode;
+
+use app::server::{AppState, Settings, config::SETTINGS_HELP};
+use clap::{Parser, Subcommand};
+use omnibots::commands::{self, CreateTenant};
+
+#[derive(Parser)]
+#[command(
+    name = "omnibots",
+    version,
+    about = "The OmniBots Tenant Admin Portal: serves the portal (the default) and runs operator commands.",
+    after_help = SETTINGS_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal on LEPTOS_SITE_ADDR (the default command).
+    #[command(after_help = SETTINGS_HELP)]
+    Serve,
+    /// Create a tenant with its default roles and first admin; print the admin's temporary password.
+    #[command(after_help = SETTINGS_HELP)]
+    CreateTenant {
+        /// Workspace name used at sign-in: 2-63 lower-case letters, digits and '-'.
+        #[arg(long)]
+        slug: String,
+        /// Display name of the organisation.
+        #[arg(long)]
+        name: String,
+        /// Email of the first tenant admin.
+        #[arg(long)]
+        admin_email: String,
+        /// First name of the first tenant admin.
+        #[arg(long, default_value = "Tenant")]
+        admin_first_name: String,
+        /// Last name of the first tenant admin.
+        #[arg(long, default_value = "Admin")]
+        admin_last_name: String,
+        /// The tenant's default IANA timezone.
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        /// Print one JSON object: {"tenant", "admin_email", "temporary_password"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or top up the demo tenant ("demo") with realistic users; idempotent.
+    #[command(after_help = SETTINGS_HELP)]
+    SeedDemo {
+        /// How many users the demo tenant should have in all.
+        #[arg(long, default_value_t = 200)]
+        users: u64,
+        /// Start serving afterwards (what the README's run command does).
+        #[arg(long)]
+        serve: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One line, no usage dump: the error says what is wrong and points at --help.
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or("invalid arguments");
+            eprintln!("{first} (see omnibots --help)");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+    };
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let settings = Settings::from_env()?;
+    let store = omnibots::open_store(&settings).await?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(store, settings).await,
+        Command::CreateTenant {
+            slug,
+            name,
+            admin_email,
+            admin_first_name,
+            admin_last_name,
+            timezone,
+            json,
+        } => {
+            let args = CreateTenant { slug, name, admin_email, admin_first_name, admin_last_name, timezone };
+            let created = commands::create_tenant(&store, &settings, &args).await?;
+            if json {
+                println!("{}", serde_json::to_string(&created).map_err(|e| e.to_string())?);
+            } else {
+                let hours = settings.temporary_password_ttl.as_secs() / 3600;
+                println!("Created tenant {:?} ({}).", created.tenant, args.name);
+                println!("Sign in at /sign-in with:");
+                println!("  Workspace:          {}", created.tenant);
+                println!("  Email:              {}", created.admin_email);
+                println!("  Temporary password: {}", created.temporary_password);
+                println!("It must be changed at first sign-in and expires in {hours} hours if unused.");
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::SeedDemo { users, serve: then_serve } => {
+            let demo = commands::seed_demo(&store, &settings, users).await?;
+            let addr = site_addr();
+            println!();
+            println!("  OmniBots Tenant Admin: demo tenant ready ({} users added).", demo.users_added);
+            println!("  Open http://{addr}/sign-in and sign in with:");
+            println!("    Workspace: {}", demo.workspace);
+            println!("    Email:     {}", demo.email);
+            match &demo.temporary_password {
+                Some(p) => println!("    Password:  {p}   (temporary: you will choose your own)"),
+                None => println!("    Password:  the one you chose at first sign-in"),
+            }
+            println!();
+            if then_serve {
+                serve(store, settings).await
+            } else {
+                store.close().await;
+                Ok(())
+            }
+        }
+    }
+}
+
+fn site_addr() -> String {
+    std::env::var("LEPTOS_SITE_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into())
+}
+
+async fn serve(store: app::store::Store, settings: Settings) -> Result<(), String> {
+    let conf = leptos::config::get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
+    let mut options = conf.leptos_options;
+    if std::env::var_os("LEPTOS_SITE_ADDR").is_none() {
+        options.site_addr = ([127, 0, 0, 1], 3000).into();
+    }
+    let addr = options.site_addr;
+    tracing::info!(%addr, database = store.backend(), "serving the Tenant Admin Portal");
+    let state = AppState::new(store, settings);
+    omnibots::serve(state, options, addr).await
+}
