@@ -4,9 +4,9 @@
 //! anything unexpected is logged on the server with its cause and reaches the browser only as
 //! [`AppError::Internal`], so a database message never leaves the server.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 /// One message for one form field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,15 +51,19 @@ pub enum AppError {
 impl AppError {
     /// An [`AppError::Invalid`] with one field message.
     pub fn field(field: &str, message: impl Into<String>) -> AppError {
-        AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+        AppError::Invalid(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 
     /// The message for `field`, if this error has one.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {
-            AppError::Invalid(fields) => {
-                fields.iter().find(|f| f.field == field).map(|f| f.message.clone())
-            }
+            AppError::Invalid(fields) => fields
+                .iter()
+                .find(|f| f.field == field)
+                .map(|f| f.message.clone()),
             _ => None,
         }
     }

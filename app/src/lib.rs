@@ -17,7 +17,7 @@ pub mod store;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::auth::components::{ChangePasswordPage, SignInPage};
 use crate::pages::{HomePage, NotFoundPage};
@@ -52,9 +52,11 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · OmniBots Tenant Admin") />
         <Router>
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/") view=HomePage />
+                // Signed-in pages render whole before the first byte, so the redirect to sign-in
+                // or to "Choose a new password" is always a real HTTP redirect.
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                 <Route path=path!("/sign-in") view=SignInPage />
-                <Route path=path!("/change-password") view=ChangePasswordPage />
+                <Route path=path!("/change-password") view=ChangePasswordPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -28,7 +28,9 @@ pub fn validate_slug(slug: &str) -> Result<String, String> {
     let ok = (2..=63).contains(&slug.len())
         && slug.starts_with(|c: char| c.is_ascii_lowercase())
         && !slug.ends_with('-')
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if ok {
         Ok(slug.to_string())
     } else {
@@ -49,8 +51,10 @@ pub async fn create_tenant(
     let slug = validate_slug(&args.slug)?;
     let name = validate_name(&args.name).map_err(|m| format!("--name: {m}"))?;
     let email = validate_email(&args.admin_email).map_err(|m| format!("--admin-email: {m}"))?;
-    let first = validate_name(&args.admin_first_name).map_err(|m| format!("--admin-first-name: {m}"))?;
-    let last = validate_name(&args.admin_last_name).map_err(|m| format!("--admin-last-name: {m}"))?;
+    let first =
+        validate_name(&args.admin_first_name).map_err(|m| format!("--admin-first-name: {m}"))?;
+    let last =
+        validate_name(&args.admin_last_name).map_err(|m| format!("--admin-last-name: {m}"))?;
     if args.timezone.trim().is_empty() || args.timezone.len() > 64 {
         return Err("--timezone must be an IANA timezone name such as Europe/Berlin".into());
     }
@@ -69,12 +73,20 @@ pub async fn create_tenant(
         password_temporary: true,
         password_expires_at: Some(expiry(settings)),
     };
-    let tenant = NewTenant { slug: slug.clone(), name, default_timezone: args.timezone.clone() };
+    let tenant = NewTenant {
+        slug: slug.clone(),
+        name,
+        default_timezone: args.timezone.clone(),
+    };
     match store.create_tenant(&tenant, &admin).await {
-        Ok(_) => Ok(CreatedTenant { tenant: slug, admin_email: email, temporary_password: password }),
-        Err(app::store::StoreError::Unique(app::store::UniqueField::TenantSlug)) => {
-            Err(format!("a tenant with the workspace name {slug:?} already exists"))
-        }
+        Ok(_) => Ok(CreatedTenant {
+            tenant: slug,
+            admin_email: email,
+            temporary_password: password,
+        }),
+        Err(app::store::StoreError::Unique(app::store::UniqueField::TenantSlug)) => Err(format!(
+            "a tenant with the workspace name {slug:?} already exists"
+        )),
         Err(e) => Err(format!("cannot create the tenant: {e}")),
     }
 }
@@ -100,21 +112,33 @@ pub struct DemoSignIn {
 /// Makes sure the demo tenant exists with at least `users` users. Idempotent: a second run adds
 /// nothing. While the demo admin still has a temporary password, a fresh one is issued each run,
 /// so the sign-in printed always works.
-pub async fn seed_demo(store: &Store, settings: &Settings, users: u64) -> Result<DemoSignIn, String> {
+pub async fn seed_demo(
+    store: &Store,
+    settings: &Settings,
+    users: u64,
+) -> Result<DemoSignIn, String> {
     let db = |e: app::store::StoreError| format!("seed-demo failed: {e}");
     let (tenant, password) = match store.tenant_by_slug(DEMO_SLUG).await.map_err(db)? {
         Some(t) => (t.id, None),
         None => {
-            let created = create_tenant(store, settings, &CreateTenant {
-                slug: DEMO_SLUG.into(),
-                name: "Demo Org".into(),
-                admin_email: DEMO_ADMIN.into(),
-                admin_first_name: "Dana".into(),
-                admin_last_name: "Admin".into(),
-                timezone: "Europe/London".into(),
-            })
+            let created = create_tenant(
+                store,
+                settings,
+                &CreateTenant {
+                    slug: DEMO_SLUG.into(),
+                    name: "Demo Org".into(),
+                    admin_email: DEMO_ADMIN.into(),
+                    admin_first_name: "Dana".into(),
+                    admin_last_name: "Admin".into(),
+                    timezone: "Europe/London".into(),
+                },
+            )
             .await?;
-            let t = store.tenant_by_slug(DEMO_SLUG).await.map_err(db)?.ok_or("demo tenant vanished")?;
+            let t = store
+                .tenant_by_slug(DEMO_SLUG)
+                .await
+                .map_err(db)?
+                .ok_or("demo tenant vanished")?;
             (t.id, Some(created.temporary_password))
         }
     };
@@ -125,10 +149,18 @@ pub async fn seed_demo(store: &Store, settings: &Settings, users: u64) -> Result
     let have = store.tenant_counts(tenant).await.map_err(db)?.total as u64;
     let mut added = 0;
     if have < users {
-        let roles: Vec<i64> = store.role_ids(tenant).await.map_err(db)?.into_iter().map(|r| r.0).collect();
+        let roles: Vec<i64> = store
+            .role_ids(tenant)
+            .await
+            .map_err(db)?
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
         let mut next = have;
         while next < users {
-            let batch: Vec<SeedUser> = (next..users.min(next + 5_000)).map(|i| demo_user(i, &roles)).collect();
+            let batch: Vec<SeedUser> = (next..users.min(next + 5_000))
+                .map(|i| demo_user(i, &roles))
+                .collect();
             next += batch.len() as u64;
             added += store.seed_users(tenant, &batch).await.map_err(db)?;
         }
@@ -156,34 +188,144 @@ async fn reissue_if_temporary(
     let password = passwords::temporary_password();
     let hash = passwords::hash_now(&password).map_err(|e| e.to_string())?;
     store
-        .set_password(tenant, None, creds.user_id, &hash, true, Some(expiry(settings)))
+        .set_password(
+            tenant,
+            None,
+            creds.user_id,
+            &hash,
+            true,
+            Some(expiry(settings)),
+        )
         .await
         .map_err(db)?;
     Ok(Some(password))
 }
 
 const FIRST: &[&str] = &[
-    "Ann", "José", "Mei", "Olivia", "Liam", "Noah", "Emma", "Ava", "Sophia", "Mateo", "Lucas",
-    "Amara", "Chloé", "Søren", "Zoë", "Aarav", "Priya", "Hiroshi", "Yuki", "Fatima", "Omar",
-    "Ingrid", "Björn", "Nia", "Kwame", "Lucía", "Diego", "Élodie", "François", "Anna", "Ivan",
-    "Olga", "Wei", "Jin", "Sara", "David", "Grace", "Samuel", "Leila", "Tomás", "Aoife", "Seán",
-    "Rahul", "Ananya", "Mohammed", "Aisha", "Kenji", "Hana", "Mateus", "Beatriz",
+    "Ann",
+    "José",
+    "Mei",
+    "Olivia",
+    "Liam",
+    "Noah",
+    "Emma",
+    "Ava",
+    "Sophia",
+    "Mateo",
+    "Lucas",
+    "Amara",
+    "Chloé",
+    "Søren",
+    "Zoë",
+    "Aarav",
+    "Priya",
+    "Hiroshi",
+    "Yuki",
+    "Fatima",
+    "Omar",
+    "Ingrid",
+    "Björn",
+    "Nia",
+    "Kwame",
+    "Lucía",
+    "Diego",
+    "Élodie",
+    "François",
+    "Anna",
+    "Ivan",
+    "Olga",
+    "Wei",
+    "Jin",
+    "Sara",
+    "David",
+    "Grace",
+    "Samuel",
+    "Leila",
+    "Tomás",
+    "Aoife",
+    "Seán",
+    "Rahul",
+    "Ananya",
+    "Mohammed",
+    "Aisha",
+    "Kenji",
+    "Hana",
+    "Mateus",
+    "Beatriz",
 ];
 const LAST: &[&str] = &[
-    "Lee", "Smith", "García", "Müller", "Rossi", "Dubois", "Nakamura", "Kim", "Patel", "Nguyen",
-    "O'Brien", "Johansson", "Kowalski", "Novak", "Silva", "Santos", "Haddad", "Okafor", "Mensah",
-    "Cohen", "Levi", "Ivanova", "Petrov", "Chen", "Wang", "Tanaka", "Sato", "Fernández", "López",
-    "Martin", "Bernard", "Schmidt", "Fischer", "Jensen", "Larsen", "Murphy", "Kelly", "Walsh",
-    "Singh", "Sharma", "Khan", "Ali", "Yilmaz", "Demir", "Costa", "Ferreira", "Brown", "Wilson",
-    "Taylor", "Anderson", "Thomas", "Moore", "Jackson", "White", "Harris", "Clark",
+    "Lee",
+    "Smith",
+    "García",
+    "Müller",
+    "Rossi",
+    "Dubois",
+    "Nakamura",
+    "Kim",
+    "Patel",
+    "Nguyen",
+    "O'Brien",
+    "Johansson",
+    "Kowalski",
+    "Novak",
+    "Silva",
+    "Santos",
+    "Haddad",
+    "Okafor",
+    "Mensah",
+    "Cohen",
+    "Levi",
+    "Ivanova",
+    "Petrov",
+    "Chen",
+    "Wang",
+    "Tanaka",
+    "Sato",
+    "Fernández",
+    "López",
+    "Martin",
+    "Bernard",
+    "Schmidt",
+    "Fischer",
+    "Jensen",
+    "Larsen",
+    "Murphy",
+    "Kelly",
+    "Walsh",
+    "Singh",
+    "Sharma",
+    "Khan",
+    "Ali",
+    "Yilmaz",
+    "Demir",
+    "Costa",
+    "Ferreira",
+    "Brown",
+    "Wilson",
+    "Taylor",
+    "Anderson",
+    "Thomas",
+    "Moore",
+    "Jackson",
+    "White",
+    "Harris",
+    "Clark",
 ];
 const DOMAINS: &[&str] = &["demo.example", "sales.demo.example", "support.demo.example"];
-const TIMEZONES: &[&str] =
-    &["Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata"];
+const TIMEZONES: &[&str] = &[
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+];
 
 /// A deterministic pseudo-random number for demo row `i` and stream `k` (splitmix64).
 fn mix(i: u64, k: u64) -> u64 {
-    let mut z = i.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(k.wrapping_mul(0xBF58_476D_1CE4_E5B9));
+    let mut z = i
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(k.wrapping_mul(0xBF58_476D_1CE4_E5B9));
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -210,7 +352,13 @@ pub fn demo_user(i: u64, roles: &[i64]) -> SeedUser {
             })
             .collect()
     };
-    let email = format!("{}.{}{}@{}", ascii(first), ascii(last), i, DOMAINS[pick(3, DOMAINS.len())]);
+    let email = format!(
+        "{}.{}{}@{}",
+        ascii(first),
+        ascii(last),
+        i,
+        DOMAINS[pick(3, DOMAINS.len())]
+    );
     // Mostly agents and supervisors, as in a contact centre; a few admins.
     let user_type = match mix(i, 4) % 100 {
         0..=2 => UserType::TenantAdmin,
@@ -220,7 +368,11 @@ pub fn demo_user(i: u64, roles: &[i64]) -> SeedUser {
         76..=88 => UserType::Analyst,
         _ => UserType::Viewer,
     };
-    let status = if mix(i, 5) % 100 < 12 { Status::Suspended } else { Status::Active };
+    let status = if mix(i, 5) % 100 < 12 {
+        Status::Suspended
+    } else {
+        Status::Active
+    };
     let now = app::store::now_ms();
     let last_login_at = match mix(i, 6) % 10 {
         0 | 1 => None,
@@ -240,7 +392,8 @@ pub fn demo_user(i: u64, roles: &[i64]) -> SeedUser {
             email,
             phone: (mix(i, 9) % 3 == 0).then(|| format!("+1415555{:04}", i % 10_000)),
             external_id: (mix(i, 11) % 4 == 0).then(|| format!("EMP-{:06}", i)),
-            timezone: (mix(i, 12) % 2 == 0).then(|| TIMEZONES[pick(13, TIMEZONES.len())].to_string()),
+            timezone: (mix(i, 12) % 2 == 0)
+                .then(|| TIMEZONES[pick(13, TIMEZONES.len())].to_string()),
             user_type,
             status,
             password_hash: None,
@@ -260,7 +413,15 @@ mod tests {
     fn slugs_are_checked() {
         assert!(validate_slug("acme").is_ok());
         assert!(validate_slug("acme-2").is_ok());
-        for bad in ["a", "Acme", "2acme", "acme-", "ac me", "acmé", &"a".repeat(64)] {
+        for bad in [
+            "a",
+            "Acme",
+            "2acme",
+            "acme-",
+            "ac me",
+            "acmé",
+            &"a".repeat(64),
+        ] {
             assert!(validate_slug(bad).is_err(), "{bad}");
         }
     }

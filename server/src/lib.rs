@@ -19,9 +19,12 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 
 /// Connects to the database of `settings` and applies its migrations.
 pub async fn open_store(settings: &Settings) -> Result<Store, String> {
-    let store = Store::connect(&settings.database_url)
-        .await
-        .map_err(|e| format!("cannot open the database ({}): {e}", redact(&settings.database_url)))?;
+    let store = Store::connect(&settings.database_url).await.map_err(|e| {
+        format!(
+            "cannot open the database ({}): {e}",
+            redact(&settings.database_url)
+        )
+    })?;
     store
         .migrate()
         .await
@@ -73,7 +76,11 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 }
 
 /// Serves on `addr` until ctrl-c or SIGTERM, then finishes in-flight requests.
-pub async fn serve(state: AppState, options: LeptosOptions, addr: SocketAddr) -> Result<(), String> {
+pub async fn serve(
+    state: AppState,
+    options: LeptosOptions,
+    addr: SocketAddr,
+) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -102,7 +109,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

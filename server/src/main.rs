@@ -76,7 +76,10 @@ fn main() -> ExitCode {
         }
     };
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -95,7 +98,10 @@ fn main() -> ExitCode {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -112,10 +118,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             timezone,
             json,
         } => {
-            let args = CreateTenant { slug, name, admin_email, admin_first_name, admin_last_name, timezone };
+            let args = CreateTenant {
+                slug,
+                name,
+                admin_email,
+                admin_first_name,
+                admin_last_name,
+                timezone,
+            };
             let created = commands::create_tenant(&store, &settings, &args).await?;
             if json {
-                println!("{}", serde_json::to_string(&created).map_err(|e| e.to_string())?);
+                println!(
+                    "{}",
+                    serde_json::to_string(&created).map_err(|e| e.to_string())?
+                );
             } else {
                 let hours = settings.temporary_password_ttl.as_secs() / 3600;
                 println!("Created tenant {:?} ({}).", created.tenant, args.name);
@@ -123,16 +139,24 @@ async fn run(cli: Cli) -> Result<(), String> {
                 println!("  Workspace:          {}", created.tenant);
                 println!("  Email:              {}", created.admin_email);
                 println!("  Temporary password: {}", created.temporary_password);
-                println!("It must be changed at first sign-in and expires in {hours} hours if unused.");
+                println!(
+                    "It must be changed at first sign-in and expires in {hours} hours if unused."
+                );
             }
             store.close().await;
             Ok(())
         }
-        Command::SeedDemo { users, serve: then_serve } => {
+        Command::SeedDemo {
+            users,
+            serve: then_serve,
+        } => {
             let demo = commands::seed_demo(&store, &settings, users).await?;
             let addr = site_addr();
             println!();
-            println!("  OmniBots Tenant Admin: demo tenant ready ({} users added).", demo.users_added);
+            println!(
+                "  OmniBots Tenant Admin: demo tenant ready ({} users added).",
+                demo.users_added
+            );
             println!("  Open http://{addr}/sign-in and sign in with:");
             println!("    Workspace: {}", demo.workspace);
             println!("    Email:     {}", demo.email);
@@ -156,11 +180,9 @@ fn site_addr() -> String {
 }
 
 async fn serve(store: app::store::Store, settings: Settings) -> Result<(), String> {
-    let conf = leptos::config::get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
-    let mut options = conf.leptos_options;
-    if std::env::var_os("LEPTOS_SITE_ADDR").is_none() {
-        options.site_addr = ([127, 0, 0, 1], 3000).into();
-    }
+    let conf = leptos::config::get_configuration(None)
+        .map_err(|e| format!("leptos configuration: {e}"))?;
+    let options = conf.leptos_options;
     let addr = options.site_addr;
     tracing::info!(%addr, database = store.backend(), "serving the Tenant Admin Portal");
     let state = AppState::new(store, settings);

@@ -13,11 +13,7 @@ use crate::server::respond;
 /// the same hashing work for each. On success: a new session cookie, and a redirect to
 /// "Choose a new password" for a temporary password, else to the portal.
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(
-    workspace: String,
-    email: String,
-    password: String,
-) -> Result<(), AppError> {
+pub async fn sign_in(workspace: String, email: String, password: String) -> Result<(), AppError> {
     respond(ssr::sign_in(workspace, email, password).await)
 }
 
@@ -59,7 +55,11 @@ mod ssr {
     /// Longest input worth hashing: a longer "password" cannot be right and must not cost more.
     const PASSWORD_INPUT_MAX_BYTES: usize = PASSWORD_MAX * 4;
 
-    pub async fn sign_in(workspace: String, email: String, password: String) -> Result<(), AppError> {
+    pub async fn sign_in(
+        workspace: String,
+        email: String,
+        password: String,
+    ) -> Result<(), AppError> {
         let state = state()?;
         let slug = workspace.trim().to_lowercase();
         let tenant = if slug.is_empty() || slug.len() > 63 {
@@ -71,8 +71,11 @@ mod ssr {
             Some(t) if email.len() <= 254 => state.store.credentials(t.id, &email).await?,
             _ => None,
         };
-        let password =
-            if password.len() > PASSWORD_INPUT_MAX_BYTES { String::new() } else { password };
+        let password = if password.len() > PASSWORD_INPUT_MAX_BYTES {
+            String::new()
+        } else {
+            password
+        };
         // Always one argon2 verification, against a dummy hash when there is no account, so
         // the three wrong cases take the same time.
         let hash = creds.as_ref().and_then(|c| c.password_hash.clone());
@@ -88,19 +91,26 @@ mod ssr {
         }
         if creds.password_temporary && creds.password_expires_at.is_some_and(|t| t <= now_ms()) {
             return Err(AppError::SignInRefused(
-                "This temporary password has expired. Ask your administrator for a new one."
-                    .into(),
+                "This temporary password has expired. Ask your administrator for a new one.".into(),
             ));
         }
         start_session(&state, tenant.id, creds.user_id).await?;
         state.store.record_login(tenant.id, creds.user_id).await?;
         tracing::info!(tenant = tenant.id.0, user = creds.user_id.0, "signed in");
-        leptos_axum::redirect(if creds.password_temporary { "/change-password" } else { "/" });
+        leptos_axum::redirect(if creds.password_temporary {
+            "/change-password"
+        } else {
+            "/"
+        });
         Ok(())
     }
 
     /// Creates a session with a fresh token and hands the browser its cookie.
-    async fn start_session(state: &AppState, tenant: TenantId, user: UserId) -> Result<(), AppError> {
+    async fn start_session(
+        state: &AppState,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<(), AppError> {
         let token = session::new_token();
         let lifetime = state.settings.session_lifetime;
         state
@@ -123,7 +133,10 @@ mod ssr {
     pub async fn sign_out() -> Result<(), AppError> {
         let state = state()?;
         if let Some(token) = crate::server::request_token(state.settings.secure_cookies) {
-            state.store.delete_session(&session::token_hash(&token)).await?;
+            state
+                .store
+                .delete_session(&session::token_hash(&token))
+                .await?;
         }
         set_cookie_header(&session::clear_cookie(state.settings.secure_cookies));
         leptos_axum::redirect("/sign-in");
@@ -139,20 +152,33 @@ mod ssr {
         let user = crate::server::session_user().await?;
         let mut errors = Vec::new();
         if let Err(msg) = check_new_password(&new, &current) {
-            errors.push(crate::error::FieldError { field: "new_password".into(), message: msg.into() });
+            errors.push(crate::error::FieldError {
+                field: "new_password".into(),
+                message: msg.into(),
+            });
         } else if new != confirm {
             errors.push(crate::error::FieldError {
                 field: "confirm_password".into(),
                 message: "The two new passwords differ".into(),
             });
         }
-        let current = if current.len() > PASSWORD_INPUT_MAX_BYTES { String::new() } else { current };
-        let hash = state.store.password_hash(user.tenant_id, user.user_id).await?;
+        let current = if current.len() > PASSWORD_INPUT_MAX_BYTES {
+            String::new()
+        } else {
+            current
+        };
+        let hash = state
+            .store
+            .password_hash(user.tenant_id, user.user_id)
+            .await?;
         if !state.hasher.verify(current, hash).await {
-            errors.insert(0, crate::error::FieldError {
-                field: "current_password".into(),
-                message: "This is not your current password".into(),
-            });
+            errors.insert(
+                0,
+                crate::error::FieldError {
+                    field: "current_password".into(),
+                    message: "This is not your current password".into(),
+                },
+            );
         }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
@@ -163,7 +189,14 @@ mod ssr {
         })?;
         state
             .store
-            .set_password(user.tenant_id, Some(user.user_id), user.user_id, &hash, false, None)
+            .set_password(
+                user.tenant_id,
+                Some(user.user_id),
+                user.user_id,
+                &hash,
+                false,
+                None,
+            )
             .await?;
         start_session(&state, user.tenant_id, user.user_id).await?;
         leptos_axum::redirect("/");

@@ -62,7 +62,11 @@ impl Settings {
             s.secure_cookies = match v.as_str() {
                 "1" | "true" | "yes" => true,
                 "0" | "false" | "no" | "" => false,
-                _ => return Err(format!("OMNIBOTS_SECURE_COOKIES must be true or false, not {v:?}")),
+                _ => {
+                    return Err(format!(
+                        "OMNIBOTS_SECURE_COOKIES must be true or false, not {v:?}"
+                    ));
+                }
             };
         }
         let num = |name: &str| -> Result<Option<u64>, String> {

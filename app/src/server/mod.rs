@@ -29,7 +29,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, settings: Settings) -> AppState {
         let hasher = Hasher::new(settings.hash_concurrency);
-        AppState { store, settings: Arc::new(settings), hasher }
+        AppState {
+            store,
+            settings: Arc::new(settings),
+            hasher,
+        }
     }
 }
 
@@ -74,7 +78,10 @@ pub fn request_token(secure: bool) -> Option<String> {
 
 /// Adds a `Set-Cookie` header to the current reply.
 pub fn set_cookie_header(value: &str) {
-    if let (Some(opts), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
+    if let (Some(opts), Ok(v)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(value),
+    ) {
         opts.append_header(SET_COOKIE, v);
     }
 }
@@ -122,7 +129,10 @@ impl From<&SessionUser> for Viewer {
             user_type: u.user_type,
             tenant_slug: u.tenant_slug.clone(),
             tenant_name: u.tenant_name.clone(),
-            timezone: u.timezone.clone().unwrap_or_else(|| u.tenant_timezone.clone()),
+            timezone: u
+                .timezone
+                .clone()
+                .unwrap_or_else(|| u.tenant_timezone.clone()),
             must_change_password: u.password_temporary,
         }
     }

@@ -44,7 +44,9 @@ pub struct Hasher {
 
 impl Hasher {
     pub fn new(concurrency: usize) -> Hasher {
-        Hasher { permits: Arc::new(Semaphore::new(concurrency.max(1))) }
+        Hasher {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
     }
 
     /// The argon2id PHC string of `password`.
@@ -58,12 +60,19 @@ impl Hasher {
     /// Whether `password` matches `hash`. Without a hash (unknown user, no password set) it
     /// checks against a fixed dummy hash and answers false, so every failure costs the same.
     pub async fn verify(&self, password: String, hash: Option<String>) -> bool {
-        let Ok(_permit) = self.permits.acquire().await else { return false };
+        let Ok(_permit) = self.permits.acquire().await else {
+            return false;
+        };
         tokio::task::spawn_blocking(move || {
             let known = hash.is_some();
             let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
-            let Ok(parsed) = PasswordHash::new(&hash) else { return false };
-            argon2().verify_password(password.as_bytes(), &parsed).is_ok() && known
+            let Ok(parsed) = PasswordHash::new(&hash) else {
+                return false;
+            };
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+                && known
         })
         .await
         .unwrap_or(false)
@@ -113,7 +122,11 @@ mod tests {
     async fn verify_accepts_the_password_and_refuses_others() {
         let hasher = Hasher::new(2);
         let h = hasher.hash("correct horse battery".into()).await.unwrap();
-        assert!(hasher.verify("correct horse battery".into(), Some(h.clone())).await);
+        assert!(
+            hasher
+                .verify("correct horse battery".into(), Some(h.clone()))
+                .await
+        );
         assert!(!hasher.verify("wrong horse battery".into(), Some(h)).await);
         assert!(!hasher.verify("anything".into(), None).await);
     }

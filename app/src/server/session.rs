@@ -7,7 +7,11 @@ use sha2::{Digest, Sha256};
 /// The cookie's name. `__Host-` would forbid plain-http development, so it is used only with
 /// secure cookies.
 pub fn cookie_name(secure: bool) -> &'static str {
-    if secure { "__Host-omnibots_session" } else { "omnibots_session" }
+    if secure {
+        "__Host-omnibots_session"
+    } else {
+        "omnibots_session"
+    }
 }
 
 /// A fresh token for the cookie (64 hex characters, 256 bits from the OS).
@@ -69,7 +73,10 @@ mod tests {
         let header = format!("theme=dark; omnibots_session={t}; other=1");
         assert_eq!(token_from_cookie_header(&header, false), Some(t.clone()));
         assert_eq!(token_from_cookie_header(&header, true), None);
-        assert_eq!(token_from_cookie_header("omnibots_session=short", false), None);
+        assert_eq!(
+            token_from_cookie_header("omnibots_session=short", false),
+            None
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use sqlx::Row;
 
-use super::{StoreError, Store, TenantId, UserId, now_ms, on_pool};
+use super::{Store, StoreError, TenantId, UserId, now_ms, on_pool};
 use crate::users::model::{Status, UserType};
 
 /// A new session to store.

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{StoreError, Store, TenantId, UserId, audit, classify, now_ms, on_pool, write_tx};
+use super::{Store, StoreError, TenantId, UserId, audit, classify, now_ms, on_pool, write_tx};
 use crate::store::users::{NewUser, insert_user};
 
 /// A tenant as the server needs it.
@@ -162,12 +162,19 @@ impl Store {
                 .await?
                 .ok_or(StoreError::NotFound)?
         });
-        Ok(TenantCounts { total, active, suspended: total - active })
+        Ok(TenantCounts {
+            total,
+            active,
+            suspended: total - active,
+        })
     }
 
     /// Counts the users of a tenant by scanning them: the reference the maintained counts are
     /// checked against in tests and by `seed-demo`.
-    pub async fn tenant_counts_by_scan(&self, tenant: TenantId) -> Result<TenantCounts, StoreError> {
+    pub async fn tenant_counts_by_scan(
+        &self,
+        tenant: TenantId,
+    ) -> Result<TenantCounts, StoreError> {
         let (total, active): (i64, i64) = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0)
@@ -177,7 +184,11 @@ impl Store {
             .fetch_one(pool)
             .await?
         });
-        Ok(TenantCounts { total, active, suspended: total - active })
+        Ok(TenantCounts {
+            total,
+            active,
+            suspended: total - active,
+        })
     }
 
     /// The names of a tenant's roles with their ids, by name.

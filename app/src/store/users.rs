@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{StoreError, Store, TenantId, UserId, audit, now_ms, on_pool, write_tx};
+use super::{Store, StoreError, TenantId, UserId, audit, now_ms, on_pool, write_tx};
 use crate::users::model::{Status, UserType};
 
 /// A user to insert. The email must already be validated; `email_norm` is derived here.
@@ -301,7 +301,11 @@ pub struct SeedUser {
 impl Store {
     /// Inserts generated users in one transaction, skipping any whose email already exists.
     /// Returns how many were inserted.
-    pub async fn seed_users(&self, tenant: TenantId, users: &[SeedUser]) -> Result<u64, StoreError> {
+    pub async fn seed_users(
+        &self,
+        tenant: TenantId,
+        users: &[SeedUser],
+    ) -> Result<u64, StoreError> {
         let now = now_ms();
         let inserted = write_tx!(self, tx => {
             let mut inserted = 0u64;

@@ -168,14 +168,20 @@ mod tests {
     fn empty_long_or_control_names_are_refused() {
         assert_eq!(validate_name("   "), Err("Required"));
         assert!(validate_name(&"a".repeat(101)).is_err());
-        assert!(validate_name(&"é".repeat(100)).is_ok(), "the limit counts characters");
+        assert!(
+            validate_name(&"é".repeat(100)).is_ok(),
+            "the limit counts characters"
+        );
         assert!(validate_name("Ann\u{0}Lee").is_err());
         assert!(validate_name("Ann\nLee").is_err());
     }
 
     #[test]
     fn plausible_emails_pass_and_are_trimmed() {
-        assert_eq!(validate_email(" Ann.Lee@Example.com ").unwrap(), "Ann.Lee@Example.com");
+        assert_eq!(
+            validate_email(" Ann.Lee@Example.com ").unwrap(),
+            "Ann.Lee@Example.com"
+        );
         assert!(validate_email("a+tag@sub.example.co.uk").is_ok());
         assert!(validate_email("josé@bücher.de").is_ok());
     }

@@ -19,8 +19,15 @@ pub async fn get_user_stats() -> Result<UserStats, AppError> {
     crate::server::respond(
         async {
             let admin = crate::server::require_admin().await?;
-            let c = crate::server::state()?.store.tenant_counts(admin.tenant_id).await?;
-            Ok(UserStats { total: c.total, active: c.active, suspended: c.suspended })
+            let c = crate::server::state()?
+                .store
+                .tenant_counts(admin.tenant_id)
+                .await?;
+            Ok(UserStats {
+                total: c.total,
+                active: c.active,
+                suspended: c.suspended,
+            })
         }
         .await,
     )

@@ -30,7 +30,10 @@ fn ChangePasswordForm(viewer: crate::auth::model::Viewer) -> impl IntoView {
             "You signed in with a temporary password. Choose your own before you continue.",
         )
     } else {
-        ("Change password", "Your other sessions end when you change your password.")
+        (
+            "Change password",
+            "Your other sessions end when you change your password.",
+        )
     };
     view! {
         <Title text=title />

@@ -1,0 +1,167 @@
+/**
+ * Shared steps of the browser tests: a fresh tenant per test (through the server binary's
+ * `create-tenant` command), waiting for hydration, and signing in through the form.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+
+/** The workspace root (the directory with Cargo.toml). */
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+
+/** The built server binary, which also runs the operator commands. */
+export const SERVER_BIN =
+  process.env.OMNIBOTS_BIN ?? path.join(REPO_ROOT, 'target', 'release', 'omnibots');
+
+/** Where the tests save screenshots to look at. */
+export const SCREENSHOT_DIR = path.resolve(__dirname, '..', 'screenshots');
+
+/** A password that passes every rule (15+ characters, not a common one). */
+export const NEW_PASSWORD = 'correct horse battery staple 42';
+
+/** The one message for an unknown workspace, an unknown email or a wrong password. */
+export const SIGN_IN_FAILED = 'That workspace, email and password do not match an account.';
+
+/** What `omnibots create-tenant --json` prints. */
+export interface CreatedTenant {
+  /** The workspace slug to sign in with. */
+  tenant: string;
+  admin_email: string;
+  temporary_password: string;
+}
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `length` random lower-case letters and digits. */
+export function randomSuffix(length = 8): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += ALPHABET[randomInt(ALPHABET.length)];
+  return out;
+}
+
+/**
+ * Creates a tenant named `<prefix>-<8 random characters>` whose first admin is Ada Lovelace,
+ * and returns its workspace, admin email and temporary password. Runs the real binary against
+ * the server's database (DATABASE_URL is inherited).
+ */
+export function createTenant(prefix: string): CreatedTenant {
+  const slug = `${prefix}-${randomSuffix()}`;
+  if (!/^[a-z][a-z0-9-]*[a-z0-9]$/.test(slug) || slug.length > 63) {
+    throw new Error(
+      `createTenant(${JSON.stringify(prefix)}): the prefix must start with a letter, use only ` +
+        `lower-case letters, digits and '-', and be at most 54 characters`,
+    );
+  }
+  const args = [
+    'create-tenant',
+    '--slug', slug,
+    '--name', `E2E ${prefix} ${slug.slice(prefix.length + 1)}`,
+    '--admin-email', `admin@${slug}.example`,
+    '--admin-first-name', 'Ada',
+    '--admin-last-name', 'Lovelace',
+    '--json',
+  ];
+  let stdout: string;
+  try {
+    stdout = execFileSync(SERVER_BIN, args, {
+      cwd: REPO_ROOT,
+      env: process.env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
+  } catch (err) {
+    const e = err as { message?: string; stderr?: string | Buffer };
+    throw new Error(
+      `${SERVER_BIN} create-tenant failed: ${e.message ?? err}\n${e.stderr?.toString() ?? ''}`,
+    );
+  }
+  // The JSON object is the last line of stdout (logs go to stderr).
+  const line = stdout.trim().split('\n').pop() ?? '';
+  let created: CreatedTenant;
+  try {
+    created = JSON.parse(line) as CreatedTenant;
+  } catch {
+    throw new Error(`create-tenant printed no JSON object; stdout was:\n${stdout}`);
+  }
+  if (!created.tenant || !created.admin_email || !created.temporary_password) {
+    throw new Error(`create-tenant printed an incomplete object: ${line}`);
+  }
+  return created;
+}
+
+/** Waits until the WebAssembly has hydrated the page (it marks `<body data-hydrated>`). */
+export async function waitForHydration(page: Page): Promise<void> {
+  await page.locator('body[data-hydrated]').waitFor();
+}
+
+/** Whether the running test's project has JavaScript on. */
+export function javaScriptEnabled(): boolean {
+  return test.info().project.use.javaScriptEnabled !== false;
+}
+
+/**
+ * Opens the sign-in page and submits the form. Waits for hydration first when JavaScript is on
+ * (`js` defaults to the project's setting), since a click before hydration does nothing.
+ */
+export async function signIn(
+  page: Page,
+  workspace: string,
+  email: string,
+  password: string,
+  js: boolean = javaScriptEnabled(),
+): Promise<void> {
+  await page.goto('/sign-in');
+  if (js) await waitForHydration(page);
+  await page.getByLabel('Workspace', { exact: true }).fill(workspace);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Fills "Choose a new password" / "Change password" and saves. */
+export async function submitPasswordChange(
+  page: Page,
+  current: string,
+  next: string,
+  repeat: string = next,
+): Promise<void> {
+  const currentLabel = /^(Temporary|Current) password$/;
+  await page.getByLabel(currentLabel).fill(current);
+  await page.getByLabel('New password', { exact: true }).fill(next);
+  await page.getByLabel('Repeat the new password', { exact: true }).fill(repeat);
+  await page.getByRole('button', { name: 'Save password' }).click();
+}
+
+/** The page's alert that says `text` (empty field-error alerts are ignored). */
+export function alertWith(page: Page, text: string): Locator {
+  return page.getByRole('alert').filter({ hasText: text });
+}
+
+/** A URL pattern for a path on the server, with or without a query. */
+export function urlPath(pathname: string): RegExp {
+  const escaped = pathname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^https?://[^/]+${escaped}(\\?.*)?$`);
+}
+
+/** Checks the landing page a fresh tenant's admin sees. */
+export async function expectLandingPage(page: Page): Promise<void> {
+  await expect(page).toHaveURL(urlPath('/'));
+  await expect(page.getByRole('heading', { name: 'Welcome, Ada Lovelace' })).toBeVisible();
+  const banner = page.getByRole('banner');
+  await expect(banner).toContainText('Signed in as Ada Lovelace');
+  await expect(banner.getByRole('link', { name: 'Change password' })).toBeVisible();
+  await expect(banner.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  const stats = page.getByRole('region', { name: 'Users', exact: true });
+  await expect(stats.getByText('Total Users', { exact: true })).toBeVisible();
+  // A fresh tenant has its one admin: Total Users 1, Active 1, Suspended 0.
+  await expect(stats).toHaveText(/Total Users\s*1\s*Active\s*1\s*Suspended\s*0/);
+}
+
+/** A path under `end2end/screenshots/` (created on first use). */
+export function screenshotPath(name: string): string {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return path.join(SCREENSHOT_DIR, name);
+}

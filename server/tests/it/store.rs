@@ -1,0 +1,426 @@
+//! The store's rules, the same test code on SQLite and PostgreSQL.
+
+use app::server::passwords;
+use app::store::{NewTenant, NewUser, Store, StoreError, TenantId, UniqueField, UserId, now_ms};
+use app::users::model::{Status, UserType};
+
+use crate::both;
+use crate::support::TestDb;
+
+pub fn new_user(email: &str, user_type: UserType) -> NewUser {
+    NewUser {
+        first_name: "Ann".into(),
+        last_name: "Lee".into(),
+        email: email.into(),
+        phone: None,
+        external_id: None,
+        timezone: None,
+        user_type,
+        status: Status::Active,
+        password_hash: None,
+        password_temporary: true,
+        password_expires_at: None,
+    }
+}
+
+pub async fn tenant(store: &Store, slug: &str) -> (TenantId, UserId) {
+    store
+        .create_tenant(
+            &NewTenant {
+                slug: slug.into(),
+                name: format!("{slug} Inc"),
+                default_timezone: "UTC".into(),
+            },
+            &new_user(&format!("admin@{slug}.example"), UserType::TenantAdmin),
+        )
+        .await
+        .expect("tenant is created")
+}
+
+/// Raw SQL for checks the store deliberately has no function for.
+async fn exec(store: &Store, sql: &str) -> Result<u64, sqlx::Error> {
+    match store {
+        Store::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+        Store::Postgres(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+    }
+}
+
+async fn a_new_tenant_has_its_admin_default_roles_and_counts(db: TestDb) -> TestDb {
+    let (t, admin) = tenant(&db.store, "acme").await;
+    let roles = db.store.role_ids(t).await.unwrap();
+    assert_eq!(roles.len(), app::store::default_roles().len());
+    let counts = db.store.tenant_counts(t).await.unwrap();
+    assert_eq!((counts.total, counts.active, counts.suspended), (1, 1, 0));
+    let u = db.store.user(t, admin).await.unwrap();
+    assert_eq!(u.user_type, UserType::TenantAdmin);
+    assert!(u.password_temporary);
+    db
+}
+both!(
+    new_tenant,
+    a_new_tenant_has_its_admin_default_roles_and_counts
+);
+
+async fn a_tenant_slug_is_unique(db: TestDb) -> TestDb {
+    tenant(&db.store, "acme").await;
+    let err = db
+        .store
+        .create_tenant(
+            &NewTenant {
+                slug: "acme".into(),
+                name: "Other".into(),
+                default_timezone: "UTC".into(),
+            },
+            &new_user("x@y.example", UserType::TenantAdmin),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Unique(UniqueField::TenantSlug)),
+        "{err:?}"
+    );
+    db
+}
+both!(tenant_slug_unique, a_tenant_slug_is_unique);
+
+async fn emails_are_unique_per_tenant_in_any_letter_case(db: TestDb) -> TestDb {
+    let (a, _) = tenant(&db.store, "acme").await;
+    let (b, _) = tenant(&db.store, "globex").await;
+    db.store
+        .create_user(a, None, &new_user("Ann@X.com", UserType::Agent))
+        .await
+        .unwrap();
+    let err = db
+        .store
+        .create_user(a, None, &new_user("ann@x.COM", UserType::Agent))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Unique(UniqueField::Email)),
+        "{err:?}"
+    );
+    // The same email in another tenant is fine.
+    db.store
+        .create_user(b, None, &new_user("ann@x.com", UserType::Agent))
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.tenant_counts(a).await.unwrap().total,
+        2,
+        "the clash wrote nothing"
+    );
+    db
+}
+both!(
+    email_unique_per_tenant,
+    emails_are_unique_per_tenant_in_any_letter_case
+);
+
+async fn external_ids_are_unique_per_tenant_when_set(db: TestDb) -> TestDb {
+    let (a, _) = tenant(&db.store, "acme").await;
+    let (b, _) = tenant(&db.store, "globex").await;
+    let with_ext = |email: &str, ext: Option<&str>| NewUser {
+        external_id: ext.map(str::to_string),
+        ..new_user(email, UserType::Viewer)
+    };
+    db.store
+        .create_user(a, None, &with_ext("1@x.com", Some("EMP-1")))
+        .await
+        .unwrap();
+    let err = db
+        .store
+        .create_user(a, None, &with_ext("2@x.com", Some("EMP-1")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Unique(UniqueField::ExternalId)),
+        "{err:?}"
+    );
+    // Case-sensitive, and unset ids never clash.
+    db.store
+        .create_user(a, None, &with_ext("3@x.com", Some("emp-1")))
+        .await
+        .unwrap();
+    db.store
+        .create_user(a, None, &with_ext("4@x.com", None))
+        .await
+        .unwrap();
+    db.store
+        .create_user(a, None, &with_ext("5@x.com", None))
+        .await
+        .unwrap();
+    db.store
+        .create_user(b, None, &with_ext("1@x.com", Some("EMP-1")))
+        .await
+        .unwrap();
+    db
+}
+both!(
+    external_id_unique_per_tenant,
+    external_ids_are_unique_per_tenant_when_set
+);
+
+async fn the_user_type_cannot_change_once_written(db: TestDb) -> TestDb {
+    let (t, admin) = tenant(&db.store, "acme").await;
+    let err = exec(
+        &db.store,
+        &format!(
+            "UPDATE users SET user_type = 'viewer' WHERE tenant_id = {} AND id = {}",
+            t.0, admin.0
+        ),
+    )
+    .await;
+    assert!(err.is_err(), "the database refuses a user type change");
+    assert_eq!(
+        db.store.user(t, admin).await.unwrap().user_type,
+        UserType::TenantAdmin
+    );
+    // Other columns still update.
+    exec(
+        &db.store,
+        &format!(
+            "UPDATE users SET first_name = 'Bo', user_type = user_type WHERE id = {}",
+            admin.0
+        ),
+    )
+    .await
+    .expect("an unchanged type is fine");
+    db
+}
+both!(
+    user_type_immutable,
+    the_user_type_cannot_change_once_written
+);
+
+async fn a_role_of_another_tenant_cannot_be_assigned(db: TestDb) -> TestDb {
+    let (a, admin_a) = tenant(&db.store, "acme").await;
+    let (b, _) = tenant(&db.store, "globex").await;
+    let role_b = db.store.role_ids(b).await.unwrap()[0].0;
+    let err = exec(
+        &db.store,
+        &format!(
+            "INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ({}, {}, {role_b})",
+            a.0, admin_a.0
+        ),
+    )
+    .await;
+    assert!(err.is_err(), "foreign keys keep roles inside their tenant");
+    let role_a = db.store.role_ids(a).await.unwrap()[0].0;
+    exec(
+        &db.store,
+        &format!(
+            "INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ({}, {}, {role_a})",
+            a.0, admin_a.0
+        ),
+    )
+    .await
+    .expect("a role of the same tenant is fine");
+    db
+}
+both!(
+    roles_stay_in_their_tenant,
+    a_role_of_another_tenant_cannot_be_assigned
+);
+
+async fn maintained_counts_follow_every_change(db: TestDb) -> TestDb {
+    let (t, _) = tenant(&db.store, "acme").await;
+    let (other, _) = tenant(&db.store, "globex").await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            db.store
+                .create_user(t, None, &new_user(&format!("u{i}@x.com"), UserType::Agent))
+                .await
+                .unwrap(),
+        );
+    }
+    db.store
+        .set_status(t, None, ids[0], Status::Suspended)
+        .await
+        .unwrap();
+    db.store
+        .set_status(t, None, ids[1], Status::Suspended)
+        .await
+        .unwrap();
+    db.store
+        .set_status(t, None, ids[1], Status::Suspended)
+        .await
+        .unwrap(); // no change
+    db.store
+        .set_status(t, None, ids[0], Status::Active)
+        .await
+        .unwrap();
+    let kept = db.store.tenant_counts(t).await.unwrap();
+    assert_eq!((kept.total, kept.active, kept.suspended), (6, 5, 1));
+    assert_eq!(kept, db.store.tenant_counts_by_scan(t).await.unwrap());
+    let o = db.store.tenant_counts(other).await.unwrap();
+    assert_eq!(
+        (o.total, o.active),
+        (1, 1),
+        "another tenant's counts are untouched"
+    );
+    db
+}
+both!(maintained_counts, maintained_counts_follow_every_change);
+
+async fn concurrent_writers_queue_instead_of_failing(db: TestDb) -> TestDb {
+    let (t, _) = tenant(&db.store, "acme").await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .create_user(t, None, &new_user(&format!("c{i}@x.com"), UserType::Agent))
+                .await
+        }));
+    }
+    for task in tasks {
+        task.await
+            .unwrap()
+            .expect("every concurrent create succeeds");
+    }
+    let counts = db.store.tenant_counts(t).await.unwrap();
+    assert_eq!(counts.total, 41);
+    assert_eq!(counts, db.store.tenant_counts_by_scan(t).await.unwrap());
+    db
+}
+both!(
+    concurrent_writers,
+    concurrent_writers_queue_instead_of_failing
+);
+
+async fn password_changes_and_suspension_end_all_sessions(db: TestDb) -> TestDb {
+    use app::store::SessionRecord;
+    let (t, admin) = tenant(&db.store, "acme").await;
+    let agent = db
+        .store
+        .create_user(t, None, &new_user("agent@x.com", UserType::Agent))
+        .await
+        .unwrap();
+    let session = |user: UserId, token: &str| SessionRecord {
+        token_hash: token.into(),
+        tenant_id: t,
+        user_id: user,
+        expires_at: now_ms() + 60_000,
+    };
+    db.store
+        .create_session(&session(admin, "a1"))
+        .await
+        .unwrap();
+    db.store
+        .create_session(&session(admin, "a2"))
+        .await
+        .unwrap();
+    db.store
+        .create_session(&session(agent, "g1"))
+        .await
+        .unwrap();
+    assert!(db.store.session_user("a1", 60_000).await.unwrap().is_some());
+
+    let hash = passwords::hash_now("a brand new password").unwrap();
+    db.store
+        .set_password(t, Some(admin), admin, &hash, false, None)
+        .await
+        .unwrap();
+    assert_eq!(db.store.session_count(t, admin).await.unwrap(), 0);
+    assert_eq!(
+        db.store.session_count(t, agent).await.unwrap(),
+        1,
+        "others keep theirs"
+    );
+    let u = db.store.user(t, admin).await.unwrap();
+    assert!(!u.password_temporary);
+
+    db.store
+        .set_status(t, Some(admin), agent, Status::Suspended)
+        .await
+        .unwrap();
+    assert_eq!(db.store.session_count(t, agent).await.unwrap(), 0);
+    assert!(db.store.session_user("g1", 60_000).await.unwrap().is_none());
+    db
+}
+both!(
+    sessions_end,
+    password_changes_and_suspension_end_all_sessions
+);
+
+async fn idle_and_expired_sessions_are_not_found(db: TestDb) -> TestDb {
+    use app::store::SessionRecord;
+    let (t, admin) = tenant(&db.store, "acme").await;
+    db.store
+        .create_session(&SessionRecord {
+            token_hash: "old".into(),
+            tenant_id: t,
+            user_id: admin,
+            expires_at: now_ms() - 1,
+        })
+        .await
+        .unwrap();
+    assert!(
+        db.store
+            .session_user("old", 60_000)
+            .await
+            .unwrap()
+            .is_none(),
+        "past its absolute end"
+    );
+    assert_eq!(
+        db.store.session_count(t, admin).await.unwrap(),
+        0,
+        "and deleted"
+    );
+    db.store
+        .create_session(&SessionRecord {
+            token_hash: "idle".into(),
+            tenant_id: t,
+            user_id: admin,
+            expires_at: now_ms() + 60_000,
+        })
+        .await
+        .unwrap();
+    crate::support::sleep_ms(30).await;
+    assert!(
+        db.store.session_user("idle", 10).await.unwrap().is_none(),
+        "idle too long"
+    );
+    db
+}
+both!(session_timeouts, idle_and_expired_sessions_are_not_found);
+
+async fn audit_records_never_hold_a_password(db: TestDb) -> TestDb {
+    let (t, admin) = tenant(&db.store, "acme").await;
+    let hash = passwords::hash_now("another long password").unwrap();
+    db.store
+        .set_password(t, Some(admin), admin, &hash, false, None)
+        .await
+        .unwrap();
+    let rows: Vec<(String, String)> = match &db.store {
+        Store::Sqlite(p) => sqlx::query_as("SELECT action, changes FROM audit_log ORDER BY id")
+            .fetch_all(p)
+            .await
+            .unwrap(),
+        Store::Postgres(p) => sqlx::query_as("SELECT action, changes FROM audit_log ORDER BY id")
+            .fetch_all(p)
+            .await
+            .unwrap(),
+    };
+    let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(actions, ["tenant.create", "user.change_password"]);
+    for (_, changes) in &rows {
+        assert!(
+            !changes.contains("argon2") && !changes.contains("another long password"),
+            "{changes}"
+        );
+    }
+    db
+}
+both!(audit_without_secrets, audit_records_never_hold_a_password);
+
+async fn migrations_are_idempotent(db: TestDb) -> TestDb {
+    db.store
+        .migrate()
+        .await
+        .expect("a second run applies nothing and succeeds");
+    db
+}
+both!(migrations_rerun, migrations_are_idempotent);
