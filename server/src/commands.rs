@@ -390,9 +390,14 @@ pub fn demo_user(i: u64, roles: &[i64]) -> SeedUser {
             first_name: first.into(),
             last_name: last.into(),
             email,
-            phone: (mix(i, 9) % 3 == 0).then(|| format!("+1415555{:04}", i % 10_000)),
-            external_id: (mix(i, 11) % 4 == 0).then(|| format!("EMP-{:06}", i)),
-            timezone: (mix(i, 12) % 2 == 0)
+            phone: mix(i, 9)
+                .is_multiple_of(3)
+                .then(|| format!("+1415555{:04}", i % 10_000)),
+            external_id: mix(i, 11)
+                .is_multiple_of(4)
+                .then(|| format!("EMP-{:06}", i)),
+            timezone: mix(i, 12)
+                .is_multiple_of(2)
                 .then(|| TIMEZONES[pick(13, TIMEZONES.len())].to_string()),
             user_type,
             status,

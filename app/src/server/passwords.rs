@@ -28,7 +28,7 @@ pub fn temporary_password() -> String {
     let mut rng = OsRng;
     let mut out = String::with_capacity(TEMPORARY_LEN + TEMPORARY_LEN / 4);
     for i in 0..TEMPORARY_LEN {
-        if i > 0 && i % 5 == 0 {
+        if i > 0 && i.is_multiple_of(5) {
             out.push('-');
         }
         out.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
