@@ -38,8 +38,17 @@ pub enum AppError {
     #[error("Please correct the highlighted fields.")]
     Invalid(Vec<FieldError>),
     /// The thing asked for does not exist in this tenant.
-    #[error("Not found.")]
+    #[error("That user no longer exists.")]
     NotFound,
+    /// A stale save: someone else changed the user since the form opened. Carries the fresh
+    /// values.
+    #[error(
+        "This user was changed by someone else. Their current details are shown; review them and save again."
+    )]
+    Conflict(Box<crate::users::model::UserRow>),
+    /// The action breaks a rule that has no field (suspending oneself, the last admin).
+    #[error("{0}")]
+    NotAllowed(String),
     /// Something failed on the server; the cause is in the server's log.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -76,6 +85,7 @@ impl AppError {
             AppError::SignInFailed | AppError::SignInRefused(_) => 401,
             AppError::Invalid(_) => 422,
             AppError::NotFound => 404,
+            AppError::Conflict(_) | AppError::NotAllowed(_) => 409,
             AppError::Internal => 500,
             AppError::Transport(_) => 400,
         }
@@ -99,9 +109,21 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<crate::store::StoreError> for AppError {
     fn from(err: crate::store::StoreError) -> Self {
-        use crate::store::StoreError;
+        use crate::store::{StoreError, UniqueField};
         match err {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::Unique(UniqueField::Email) => {
+                AppError::field("email", "A user with this email already exists")
+            }
+            StoreError::Unique(UniqueField::ExternalId) => {
+                AppError::field("external_id", "A user with this external ID already exists")
+            }
+            StoreError::UnknownRole => AppError::field("role_ids", "Choose roles from the list"),
+            StoreError::SelfSuspend => AppError::NotAllowed("You cannot suspend yourself.".into()),
+            StoreError::LastAdmin => AppError::NotAllowed(
+                "This is the last active tenant admin; make another user a tenant admin first."
+                    .into(),
+            ),
             other => {
                 tracing::error!(error = %other, "store error");
                 AppError::Internal

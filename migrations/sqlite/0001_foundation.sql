@@ -34,6 +34,10 @@ CREATE TABLE users (
     email               TEXT    NOT NULL,
     -- Lower-cased email: the case-insensitive uniqueness key.
     email_norm          TEXT    NOT NULL,
+    -- Lower-cased "first last": the name sort key.
+    name_key            TEXT    NOT NULL,
+    -- Lower-cased "first last email": what Search matches substrings in.
+    search_key          TEXT    NOT NULL,
     phone               TEXT,
     external_id         TEXT,
     timezone            TEXT,

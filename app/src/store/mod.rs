@@ -5,10 +5,12 @@
 //! them), times are integer milliseconds, and the few real differences live in [`Store`]'s
 //! two arms. Every function that touches tenant data takes the [`TenantId`] explicitly.
 
+mod manage;
 mod sessions;
 mod tenants;
 mod users;
 
+pub use manage::{ListedPage, ListedUser};
 pub use sessions::{SessionRecord, SessionUser};
 pub use tenants::{NewTenant, RoleSeed, Tenant, TenantCounts, default_roles};
 pub use users::{Credentials, NewUser, SeedUser, UserRecord};
@@ -38,6 +40,14 @@ pub enum StoreError {
     Unique(UniqueField),
     #[error("not found")]
     NotFound,
+    #[error("the row changed since it was read")]
+    Conflict,
+    #[error("an admin cannot suspend themself")]
+    SelfSuspend,
+    #[error("the last active tenant admin cannot be suspended")]
+    LastAdmin,
+    #[error("a role id is not one of the tenant's")]
+    UnknownRole,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]

@@ -58,8 +58,9 @@ macro_rules! insert_user {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (tenant_id, first_name, last_name, email, email_norm, phone,
                                 external_id, timezone, user_type, status, password_hash,
-                                password_temporary, password_expires_at, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+                                password_temporary, password_expires_at, created_at, updated_at,
+                                name_key, search_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)
              RETURNING id",
         )
         .bind($tenant.0)
@@ -76,6 +77,15 @@ macro_rules! insert_user {
         .bind(user.password_temporary)
         .bind(user.password_expires_at)
         .bind($now)
+        .bind($crate::users::model::name_key(
+            &user.first_name,
+            &user.last_name,
+        ))
+        .bind($crate::users::model::search_key(
+            &user.first_name,
+            &user.last_name,
+            &user.email,
+        ))
         .fetch_one(&mut *$tx)
         .await
         .map_err($crate::store::classify)?;
@@ -315,8 +325,9 @@ impl Store {
                     "INSERT INTO users (tenant_id, first_name, last_name, email, email_norm, phone,
                                         external_id, timezone, user_type, status, password_hash,
                                         password_temporary, password_expires_at, last_login_at,
-                                        created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+                                        created_at, updated_at, name_key, search_key)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15,
+                             $16, $17)
                      ON CONFLICT DO NOTHING
                      RETURNING id",
                 )
@@ -335,6 +346,8 @@ impl Store {
                 .bind(u.password_expires_at)
                 .bind(s.last_login_at)
                 .bind(now)
+                .bind(crate::users::model::name_key(&u.first_name, &u.last_name))
+                .bind(crate::users::model::search_key(&u.first_name, &u.last_name, &u.email))
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(id) = id else { continue };

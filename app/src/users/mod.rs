@@ -2,3 +2,5 @@
 
 pub mod model;
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod time;
