@@ -10,7 +10,7 @@ use crate::auth::model::Viewer;
 use crate::auth::server::get_viewer;
 use crate::error::AppError;
 use crate::ui::SignedInHeader;
-use crate::users::server::get_user_stats;
+use crate::users::components::UsersPage;
 
 /// Resolves who is signed in and renders `children` with them. Sends people without a
 /// session to sign-in, and people with a temporary password to "Choose a new password".
@@ -52,51 +52,11 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <WithViewer let:viewer>
             {if viewer.is_tenant_admin() {
-                view! { <AdminHome viewer /> }.into_any()
+                view! { <UsersPage viewer /> }.into_any()
             } else {
                 view! { <NoAccess viewer /> }.into_any()
             }}
         </WithViewer>
-    }
-}
-
-/// What a tenant admin lands on until User Management takes this place.
-#[component]
-fn AdminHome(viewer: Viewer) -> impl IntoView {
-    let stats = Resource::new(|| (), |_| get_user_stats());
-    let name = viewer.full_name();
-    let tenant = viewer.tenant_name.clone();
-    view! {
-        <Title text="Tenant Admin" />
-        <SignedInHeader viewer />
-        <main class="page">
-            <h1>"Welcome, " {name}</h1>
-            <p class="muted">"You are a tenant admin of " <strong>{tenant}</strong> "."</p>
-            <Suspense fallback=|| view! { <p role="status">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match stats.await {
-                        Ok(s) => view! {
-                            <section class="stats" aria-label="Users">
-                                <Stat label="Total Users" value=s.total />
-                                <Stat label="Active" value=s.active />
-                                <Stat label="Suspended" value=s.suspended />
-                            </section>
-                        }.into_any(),
-                        Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </main>
-    }
-}
-
-#[component]
-fn Stat(label: &'static str, value: i64) -> impl IntoView {
-    view! {
-        <div class="stat-card">
-            <span class="stat-label">{label}</span>
-            <span class="stat-value">{value}</span>
-        </div>
     }
 }
 

@@ -90,3 +90,50 @@ pub fn FormAlert(
         </div>
     }
 }
+
+/// A labelled input bound to a signal (the dialogs' fields), with its error like [`TextField`].
+#[component]
+pub fn BoundField(
+    /// The field's name in the server function's error.
+    #[prop(into)]
+    name: String,
+    /// The visible label.
+    #[prop(into)]
+    label: String,
+    /// The value, read and written as the person types.
+    value: RwSignal<String>,
+    /// The input type.
+    #[prop(into, default = "text".into())]
+    kind: String,
+    #[prop(into, optional)] autocomplete: Option<String>,
+    #[prop(optional)] required: bool,
+    /// The last reply's error, if any.
+    #[prop(into)]
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = format!("user-{name}");
+    let error_id = format!("{id}-error");
+    let message = {
+        let name = name.clone();
+        Memo::new(move |_| error.get().and_then(|e| e.field_message(&name)))
+    };
+    view! {
+        <div class="field" class:field-invalid=move || message.get().is_some()>
+            <label for=id.clone()>{label}{required.then_some(view! { <span aria-hidden="true">" *"</span> })}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                bind:value=value
+                aria-invalid=move || message.get().is_some().then_some("true")
+                aria-describedby={
+                    let error_id = error_id.clone();
+                    move || message.get().is_some().then(|| error_id.clone())
+                }
+            />
+            <p class="field-error" id=error_id.clone()>{move || message.get()}</p>
+        </div>
+    }
+}

@@ -22,6 +22,8 @@ pub struct UserStats {
 pub struct IssuedPassword {
     pub user: UserRow,
     pub temporary_password: String,
+    /// How long the password works if unused.
+    pub expires_in_hours: u64,
 }
 
 /// The tenant's user counts, from the maintained counters (no scan).
@@ -225,6 +227,7 @@ mod ssr {
         Ok(IssuedPassword {
             user: a.fresh_row(id).await?,
             temporary_password: password,
+            expires_in_hours: a.state.settings.temporary_password_ttl.as_secs() / 3600,
         })
     }
 
@@ -284,6 +287,7 @@ mod ssr {
         Ok(IssuedPassword {
             user: a.fresh_row(id).await?,
             temporary_password: password,
+            expires_in_hours: a.state.settings.temporary_password_ttl.as_secs() / 3600,
         })
     }
 

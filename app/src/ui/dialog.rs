@@ -1,0 +1,99 @@
+//! A modal dialog on the native `<dialog>`: focus moves in when it opens, Tab and Shift+Tab
+//! cycle inside it, Escape closes it, and focus returns to the element that opened it.
+
+use leptos::ev;
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Focusable elements inside a dialog, for keeping Tab inside it.
+const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]):not([type=hidden]), \
+                         select:not([disabled]), textarea:not([disabled]), a[href]";
+
+/// A modal dialog. Render it to open it; it calls `on_close` on Escape or the close button,
+/// and when it unmounts focus goes back to the element with id `return_focus`.
+#[component]
+pub fn Modal(
+    /// The dialog's heading, which also names it.
+    #[prop(into)]
+    title: String,
+    /// Id of the element that gets focus back when the dialog closes.
+    #[prop(into)]
+    return_focus: String,
+    /// Called when the person closes the dialog (Escape or the close button).
+    #[prop(into)]
+    on_close: Callback<()>,
+    /// Wider layout for forms.
+    #[prop(optional)]
+    wide: bool,
+    children: Children,
+) -> impl IntoView {
+    let dialog = NodeRef::<html::Dialog>::new();
+    let heading_id = "modal-title";
+    Effect::new(move |_| {
+        if let Some(d) = dialog.get()
+            && !d.open()
+        {
+            let _ = d.show_modal();
+        }
+    });
+    on_cleanup(move || {
+        if let Some(el) = document()
+            .get_element_by_id(&return_focus)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    });
+    let trap_tab = move |e: ev::KeyboardEvent| {
+        if e.key() != "Tab" {
+            return;
+        }
+        let Some(d) = dialog.get() else { return };
+        let Ok(list) = d.query_selector_all(FOCUSABLE) else {
+            return;
+        };
+        let (Some(first), Some(last)) = (list.item(0), list.item(list.length().saturating_sub(1)))
+        else {
+            return;
+        };
+        let active = document()
+            .active_element()
+            .map(|a| a.unchecked_into::<web_sys::Node>());
+        let at = |n: &web_sys::Node| active.as_ref().is_some_and(|a| a.is_same_node(Some(n)));
+        let target = if e.shift_key() && (at(&first) || !d.contains(active.as_ref())) {
+            Some(last)
+        } else if !e.shift_key() && (at(&last) || !d.contains(active.as_ref())) {
+            Some(first)
+        } else {
+            None
+        };
+        if let Some(t) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+            e.prevent_default();
+            let _ = t.focus();
+        }
+    };
+    view! {
+        <dialog
+            node_ref=dialog
+            class="modal"
+            class:modal-wide=wide
+            aria-labelledby=heading_id
+            on:cancel=move |e: leptos::ev::Event| {
+                e.prevent_default();
+                on_close.run(());
+            }
+            on:keydown=trap_tab
+        >
+            <div class="modal-header">
+                <h2 id=heading_id>{title}</h2>
+                <button type="button" class="icon-btn" aria-label="Close" title="Close" on:click=move |_| on_close.run(())>
+                    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                        <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2" stroke-linecap="round" fill="none" />
+                    </svg>
+                </button>
+            </div>
+            {children()}
+        </dialog>
+    }
+}

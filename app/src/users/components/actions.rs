@@ -1,0 +1,180 @@
+//! The icon buttons of a row, and the confirmations of Reset password and Suspend.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::icons;
+use super::users_page::{Dialog, PageState};
+use crate::error::AppError;
+use crate::ui::Modal;
+use crate::users::model::{Status, UserRow};
+use crate::users::server::{reset_password, set_user_status};
+
+/// Edit, Reset password and Suspend / Reactivate for one user. Each button names the action
+/// and the user, for screen readers and as a tooltip.
+#[component]
+pub fn RowActions(user: UserRow, state: PageState) -> impl IntoView {
+    let name = user.full_name();
+    let id = user.id;
+    let open = move |dialog: Dialog, focus: String| state.dialog.set(Some((dialog, focus)));
+    let edit_label = format!("Edit {name}");
+    let reset_label = format!("Reset password of {name}");
+    let (toggle_label, suspending) = match user.status {
+        Status::Active => (format!("Suspend {name}"), true),
+        Status::Suspended => (format!("Reactivate {name}"), false),
+    };
+    let (u1, u2, u3) = (user.clone(), user.clone(), user);
+    view! {
+        <div class="icon-btns">
+            <button
+                type="button"
+                class="icon-btn"
+                id=format!("edit-{id}")
+                aria-label=edit_label.clone()
+                data-tooltip=edit_label
+                on:click=move |_| open(Dialog::Edit(u1.clone()), format!("edit-{id}"))
+            >
+                {icons::pencil()}
+            </button>
+            <button
+                type="button"
+                class="icon-btn"
+                id=format!("reset-{id}")
+                aria-label=reset_label.clone()
+                data-tooltip=reset_label
+                on:click=move |_| open(Dialog::ConfirmReset(u2.clone()), format!("reset-{id}"))
+            >
+                {icons::lock_reset()}
+            </button>
+            <button
+                type="button"
+                class="icon-btn"
+                class:icon-btn-danger=suspending
+                id=format!("status-{id}")
+                aria-label=toggle_label.clone()
+                data-tooltip=toggle_label
+                on:click=move |_| {
+                    if suspending {
+                        open(Dialog::ConfirmSuspend(u3.clone()), format!("status-{id}"));
+                    } else {
+                        reactivate(state, u3.id);
+                    }
+                }
+            >
+                {if suspending { icons::person_off().into_any() } else { icons::person_check().into_any() }}
+            </button>
+        </div>
+    }
+}
+
+/// Reactivating needs no confirmation.
+fn reactivate(state: PageState, id: i64) {
+    spawn_local(async move {
+        match set_user_status(id, Status::Active.as_str().into()).await {
+            Ok(_) => state.changed(),
+            Err(e) => state.fail(e),
+        }
+    });
+}
+
+/// "Reset password?": on confirm, a new temporary password and the user signed out everywhere.
+#[component]
+pub fn ConfirmReset(user: UserRow, state: PageState, return_focus: String) -> impl IntoView {
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<AppError>);
+    let name = user.full_name();
+    let confirm = move |_| {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        let focus = format!("reset-{}", user.id);
+        spawn_local(async move {
+            match reset_password(user.id).await {
+                Ok(issued) => {
+                    state.changed();
+                    state.dialog.set(Some((
+                        Dialog::Password {
+                            issued,
+                            created: false,
+                        },
+                        focus,
+                    )));
+                }
+                Err(e) => {
+                    pending.set(false);
+                    state.check_session(&e);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    view! {
+        <Modal title=format!("Reset the password of {name}?") return_focus on_close=move |_| state.close()>
+            <div class="modal-body">
+                <p>"Their current password stops working and they are signed out everywhere. "
+                   "A new temporary password is shown once, for you to pass on."</p>
+                <ErrorNote error />
+            </div>
+            <div class="modal-footer">
+                <button type="button" class="btn" on:click=move |_| state.close()>"Cancel"</button>
+                <button type="button" class="btn btn-primary" aria-busy=move || pending.get().then_some("true")
+                    disabled=move || pending.get() on:click=confirm>
+                    {move || if pending.get() { "Resetting…" } else { "Reset password" }}
+                </button>
+            </div>
+        </Modal>
+    }
+}
+
+/// "Suspend?": on confirm, the user is suspended and every session of theirs ends.
+#[component]
+pub fn ConfirmSuspend(user: UserRow, state: PageState, return_focus: String) -> impl IntoView {
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<AppError>);
+    let name = user.full_name();
+    let confirm = move |_| {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        spawn_local(async move {
+            match set_user_status(user.id, Status::Suspended.as_str().into()).await {
+                Ok(_) => {
+                    state.changed();
+                    state.close();
+                }
+                Err(e) => {
+                    pending.set(false);
+                    state.check_session(&e);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    view! {
+        <Modal title=format!("Suspend {name}?") return_focus on_close=move |_| state.close()>
+            <div class="modal-body">
+                <p>"They cannot sign in to any portal until reactivated, and they are signed out everywhere now."</p>
+                <ErrorNote error />
+            </div>
+            <div class="modal-footer">
+                <button type="button" class="btn" on:click=move |_| state.close()>"Cancel"</button>
+                <button type="button" class="btn btn-danger" aria-busy=move || pending.get().then_some("true")
+                    disabled=move || pending.get() on:click=confirm>
+                    {move || if pending.get() { "Suspending…" } else { "Suspend" }}
+                </button>
+            </div>
+        </Modal>
+    }
+}
+
+/// A dialog's error message, announced when it appears.
+#[component]
+pub fn ErrorNote(error: RwSignal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <div class="form-alert" role="alert" hidden=move || error.with(|e| e.is_none())>
+            {move || error.get().map(|e| e.to_string())}
+        </div>
+    }
+}

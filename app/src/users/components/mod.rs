@@ -1,0 +1,11 @@
+//! The User Management page and its parts.
+
+mod actions;
+mod filter_bar;
+mod icons;
+mod password_dialog;
+mod table;
+mod user_dialog;
+mod users_page;
+
+pub use users_page::UsersPage;

@@ -1,0 +1,205 @@
+//! The User Management page: stat cards, filter bar, match count, the table, and the dialogs.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::actions::{ConfirmReset, ConfirmSuspend};
+use super::filter_bar::FilterBar;
+use super::icons;
+use super::password_dialog::PasswordDialog;
+use super::table::UserTable;
+use super::user_dialog::UserDialog;
+use crate::auth::model::Viewer;
+use crate::error::AppError;
+use crate::pages::ErrorPanel;
+use crate::ui::SignedInHeader;
+use crate::users::model::{UserQuery, UserRow};
+use crate::users::server::{IssuedPassword, UserStats, get_user_stats, list_roles, list_users};
+
+/// Which dialog is open.
+#[derive(Debug, Clone)]
+pub enum Dialog {
+    Create,
+    Edit(UserRow),
+    ConfirmReset(UserRow),
+    ConfirmSuspend(UserRow),
+    Password {
+        issued: IssuedPassword,
+        created: bool,
+    },
+}
+
+/// What the parts of the page share.
+#[derive(Clone, Copy)]
+pub struct PageState {
+    /// The view in the URL.
+    pub query: Memo<UserQuery>,
+    /// Bumped to reload the stats and the list in place.
+    pub refresh: RwSignal<u32>,
+    /// The open dialog and the id of the element focus returns to.
+    pub dialog: RwSignal<Option<(Dialog, String)>>,
+    /// A failure of a row action (shown above the table).
+    pub notice: RwSignal<Option<AppError>>,
+}
+
+impl PageState {
+    /// Something changed: reload the stats and the list.
+    pub fn changed(&self) {
+        self.notice.set(None);
+        self.refresh.update(|n| *n += 1);
+    }
+
+    pub fn close(&self) {
+        self.dialog.set(None);
+    }
+
+    /// Shows the failure of an action taken outside a dialog.
+    pub fn fail(&self, e: AppError) {
+        self.check_session(&e);
+        self.notice.set(Some(e));
+    }
+
+    /// A reply saying the session ended sends the person to sign in again.
+    pub fn check_session(&self, e: &AppError) {
+        if matches!(e, AppError::NotSignedIn) {
+            let _ = window().location().set_href("/sign-in");
+        }
+    }
+}
+
+#[component]
+pub fn UsersPage(viewer: Viewer) -> impl IntoView {
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| query_map.with(|m| UserQuery::from_pairs(|k| m.get_str(k))));
+    let state = PageState {
+        query,
+        refresh: RwSignal::new(0),
+        dialog: RwSignal::new(None),
+        notice: RwSignal::new(None),
+    };
+    let page = Resource::new(
+        move || (query.get(), state.refresh.get()),
+        |(q, _)| list_users(q),
+    );
+    let stats = Resource::new(move || state.refresh.get(), |_| get_user_stats());
+    let roles = Resource::new(|| (), |_| list_roles());
+    let (loading, set_loading) = signal(false);
+
+    view! {
+        <Title text="User Management" />
+        <SignedInHeader viewer />
+        <main class="page" id="main">
+            <div class="page-header">
+                <div>
+                    <h1>"User Management"</h1>
+                    <p class="muted">"Create, edit, suspend and reset the passwords of the people in your organisation."</p>
+                </div>
+                <div class="page-actions">
+                    <button type="button" class="btn" aria-busy=move || loading.get().then_some("true")
+                        on:click=move |_| state.changed()>
+                        {icons::refresh()}
+                        {move || if loading.get() { "Refreshing…" } else { "Refresh" }}
+                    </button>
+                    <button type="button" class="btn btn-primary" id="add-user"
+                        on:click=move |_| state.dialog.set(Some((Dialog::Create, "add-user".into())))>
+                        {icons::plus()} "Add User"
+                    </button>
+                </div>
+            </div>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match stats.await {
+                        Ok(s) => view! { <StatCards stats=s /> }.into_any(),
+                        Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <FilterBar query roles />
+            <div class="form-alert" role="alert" hidden=move || state.notice.with(Option::is_none)>
+                {move || state.notice.get().map(|e| e.to_string())}
+            </div>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading users…"</p> } set_pending=set_loading>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(p) => view! {
+                            <p class="match-count" role="status" aria-live="polite">{p.matches.label()}</p>
+                            <div class:is-refreshing=move || loading.get()>
+                                <UserTable page=p state />
+                            </div>
+                        }.into_any(),
+                        Err(e) => {
+                            state.check_session(&e);
+                            view! {
+                                <div class="error-panel" role="alert">
+                                    <p>"The users could not be loaded. " {e.to_string()}</p>
+                                    <button type="button" class="btn" on:click=move |_| state.changed()>"Retry"</button>
+                                </div>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </main>
+        {move || state.dialog.get().map(|(dialog, focus)| view! { <OpenDialog dialog focus state roles /> })}
+    }
+}
+
+#[component]
+fn OpenDialog(
+    dialog: Dialog,
+    focus: String,
+    state: PageState,
+    roles: Resource<Result<Vec<crate::users::model::RoleOption>, AppError>>,
+) -> impl IntoView {
+    match dialog {
+        Dialog::Create | Dialog::Edit(_) => {
+            let user = match dialog {
+                Dialog::Edit(u) => Some(u),
+                _ => None,
+            };
+            view! {
+                <Suspense>
+                    {move || {
+                        let (user, focus) = (user.clone(), focus.clone());
+                        Suspend::new(async move {
+                            let roles = roles.await.unwrap_or_default();
+                            view! { <UserDialog user roles state return_focus=focus /> }
+                        })
+                    }}
+                </Suspense>
+            }
+            .into_any()
+        }
+        Dialog::ConfirmReset(user) => {
+            view! { <ConfirmReset user state return_focus=focus /> }.into_any()
+        }
+        Dialog::ConfirmSuspend(user) => {
+            view! { <ConfirmSuspend user state return_focus=focus /> }.into_any()
+        }
+        Dialog::Password { issued, created } => {
+            view! { <PasswordDialog issued created state return_focus=focus /> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn StatCards(stats: UserStats) -> impl IntoView {
+    use crate::users::model::group_thousands;
+    view! {
+        <section class="stats" aria-label="Users">
+            <div class="stat-card">
+                <span class="stat-label">"Total Users"</span>
+                <span class="stat-value">{group_thousands(stats.total)}</span>
+            </div>
+            <div class="stat-card stat-active">
+                <span class="stat-label">"Active"</span>
+                <span class="stat-value">{group_thousands(stats.active)}</span>
+            </div>
+            <div class="stat-card stat-suspended">
+                <span class="stat-label">"Suspended"</span>
+                <span class="stat-value">{group_thousands(stats.suspended)}</span>
+            </div>
+        </section>
+    }
+}
