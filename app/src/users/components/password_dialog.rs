@@ -47,7 +47,7 @@ pub fn PasswordDialog(
                 <div class="secret">
                     <label class="sr-only" for="temporary-password">"Temporary password"</label>
                     <input id="temporary-password" class="mono" type="text" readonly value=password
-                        on:focus=|e| event_target::<web_sys::HtmlInputElement>(&e).select() />
+                        on:focus=|e| { event_target::<web_sys::HtmlInputElement>(&e).select(); } />
                     <button type="button" class="btn" on:click=copy>"Copy"</button>
                 </div>
                 <p class="copied" role="status">
