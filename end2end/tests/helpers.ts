@@ -165,3 +165,216 @@ export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   return path.join(SCREENSHOT_DIR, name);
 }
+
+// ---------------------------------------------------------------------------------------------
+// User Management
+// ---------------------------------------------------------------------------------------------
+
+/** The default role catalog every new tenant starts with, as the Role filter lists it. */
+export const DEFAULT_ROLES = [
+  'Billing',
+  'Bot Builder',
+  'Bot Publisher',
+  'Channel Manager',
+  'Integrations',
+  'Knowledge Editor',
+  'Live Agent',
+  'QA Reviewer',
+  'Reporting',
+  'Team Lead',
+];
+
+/** The six user types, in the order the filter and the form list them. */
+export const USER_TYPES = ['tenant_admin', 'bot_admin', 'supervisor', 'agent', 'analyst', 'viewer'];
+
+/**
+ * Makes a fresh tenant, signs its admin (Ada Lovelace) in, chooses a permanent password
+ * (`NEW_PASSWORD`) and waits for the User Management page (hydrated, when JavaScript is on).
+ */
+export async function signInAsNewAdmin(page: Page, prefix: string): Promise<CreatedTenant> {
+  const tenant = createTenant(prefix);
+  const js = javaScriptEnabled();
+  await signIn(page, tenant.tenant, tenant.admin_email, tenant.temporary_password, js);
+  await expect(page).toHaveURL(urlPath('/change-password'));
+  if (js) await waitForHydration(page);
+  await submitPasswordChange(page, tenant.temporary_password, NEW_PASSWORD);
+  await expect(page).toHaveURL(urlPath('/'));
+  await expect(page.getByRole('heading', { name: 'User Management', level: 1 })).toBeVisible();
+  if (js) await waitForHydration(page);
+  return tenant;
+}
+
+/** A role as the server functions return it. */
+export interface RoleOption {
+  id: number;
+  name: string;
+  description: string;
+}
+
+/** A user as the server functions return it (one row of the table). */
+export interface UserRow {
+  id: number;
+  first_name: string;
+  last_name: string;
+  email: string;
+  phone: string | null;
+  external_id: string | null;
+  timezone: string | null;
+  user_type: string;
+  status: 'active' | 'suspended';
+  roles: Array<{ id: number; name: string }>;
+  last_login: { iso: string; relative: string; exact: string } | null;
+  version: number;
+}
+
+/** What the Add User form sends. */
+export interface UserFormData {
+  first_name: string;
+  last_name: string;
+  email: string;
+  phone?: string;
+  external_id?: string;
+  timezone?: string;
+  role_ids?: number[];
+}
+
+/** The user and their one-time temporary password, as `create_user` answers. */
+export interface IssuedPassword {
+  user: UserRow;
+  temporary_password: string;
+  expires_in_hours: number;
+}
+
+/** Anything with the cookies of a signed-in admin: `page.request` or `context.request`. */
+type Requester = Page['request'];
+
+async function callServer<T>(request: Requester, name: string, data?: unknown): Promise<T> {
+  const res =
+    data === undefined
+      ? await request.post(`/api/${name}`, {
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          data: '',
+        })
+      : await request.post(`/api/${name}`, { data });
+  if (!res.ok()) {
+    throw new Error(`POST /api/${name} answered ${res.status()}: ${await res.text()}`);
+  }
+  return (await res.json()) as T;
+}
+
+/** The tenant's roles (`list_roles`), with the signed-in admin's cookies. */
+export async function listRoles(request: Requester): Promise<RoleOption[]> {
+  return callServer<RoleOption[]>(request, 'list_roles');
+}
+
+/** The ids of the named roles of the tenant, in the order given. */
+export async function roleIds(request: Requester, names: string[]): Promise<number[]> {
+  const roles = await listRoles(request);
+  return names.map((n) => {
+    const role = roles.find((r) => r.name === n);
+    if (!role) throw new Error(`no role named ${JSON.stringify(n)}`);
+    return role.id;
+  });
+}
+
+/**
+ * Creates a user through the `create_user` server function with the signed-in admin's cookies,
+ * and returns them with their temporary password.
+ */
+export async function createUser(
+  request: Requester,
+  form: UserFormData,
+  userType = 'agent',
+): Promise<IssuedPassword> {
+  return callServer<IssuedPassword>(request, 'create_user', {
+    form: {
+      phone: '',
+      external_id: '',
+      timezone: '',
+      role_ids: [],
+      ...form,
+    },
+    user_type: userType,
+  });
+}
+
+/** The user with exactly this email, from `list_users` (searching by the email). */
+export async function findUser(request: Requester, email: string): Promise<UserRow> {
+  const page = await callServer<{ rows: UserRow[] }>(request, 'list_users', {
+    query: {
+      q: email,
+      status: null,
+      user_type: null,
+      role: null,
+      sort: 'name',
+      desc: false,
+      size: 25,
+      after: null,
+      before: null,
+    },
+  });
+  const user = page.rows.find((u) => u.email.toLowerCase() === email.toLowerCase());
+  if (!user) throw new Error(`list_users found no user with email ${email}`);
+  return user;
+}
+
+/** Saves an edit through `update_user` (as another admin tab would). */
+export async function updateUser(
+  request: Requester,
+  user: UserRow,
+  changes: Partial<UserFormData>,
+  status: 'active' | 'suspended' = user.status,
+): Promise<UserRow> {
+  return callServer<UserRow>(request, 'update_user', {
+    id: user.id,
+    version: user.version,
+    form: {
+      first_name: user.first_name,
+      last_name: user.last_name,
+      email: user.email,
+      phone: user.phone ?? '',
+      external_id: user.external_id ?? '',
+      timezone: user.timezone ?? '',
+      role_ids: user.roles.map((r) => r.id),
+      ...changes,
+    },
+    status,
+  });
+}
+
+/** The user table (its caption is "Users"). */
+export function usersTable(page: Page): Locator {
+  return page.getByRole('table', { name: 'Users' });
+}
+
+/** The table row of the user with this email. */
+export function userRow(page: Page, email: string): Locator {
+  return usersTable(page).getByRole('row').filter({ hasText: email });
+}
+
+/** The e-mail addresses shown in the table, top to bottom. */
+export async function shownEmails(page: Page): Promise<string[]> {
+  const rows = usersTable(page).locator('tbody').getByRole('row');
+  const texts = await rows.allInnerTexts();
+  return texts.map((t) => (t.match(/[^\s@]+@[^\s@]+/) ?? [''])[0]);
+}
+
+/** Checks the stat cards: Total Users, Active, Suspended. */
+export async function expectStats(
+  page: Page,
+  total: number,
+  active: number,
+  suspended: number,
+): Promise<void> {
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  await expect(page.getByRole('region', { name: 'Users', exact: true })).toHaveText(
+    new RegExp(
+      `Total Users\\s*${fmt(total)}\\s*Active\\s*${fmt(active)}\\s*Suspended\\s*${fmt(suspended)}`,
+    ),
+  );
+}
+
+/** The "N users match" line. */
+export function matchCount(page: Page): Locator {
+  return page.getByRole('status').filter({ hasText: /\busers? match(es)?$/ });
+}

@@ -15,20 +15,20 @@ use crate::support::{TestDb, TestServer, test_settings};
 
 /// A browser stand-in that keeps the session cookie and calls server functions as the
 /// hydrated page does (form-encoded arguments, JSON reply).
-struct Browser {
+pub struct Browser {
     http: reqwest::Client,
     base: String,
-    cookie: Option<String>,
+    pub cookie: Option<String>,
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: String,
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
 }
 
 impl Reply {
-    fn error(&self) -> AppError {
+    pub fn error(&self) -> AppError {
         assert!(
             self.status.is_client_error() || self.status.is_server_error(),
             "{} {}",
@@ -52,7 +52,7 @@ impl Reply {
 }
 
 impl Browser {
-    fn new(server: &TestServer) -> Browser {
+    pub fn new(server: &TestServer) -> Browser {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -85,12 +85,22 @@ impl Browser {
     }
 
     /// Calls a server function the way the hydrated page does.
-    async fn call(&mut self, endpoint: &str, args: &[(&str, &str)]) -> Reply {
+    pub async fn call(&mut self, endpoint: &str, args: &[(&str, &str)]) -> Reply {
         let req = self
             .http
             .post(format!("{}/api/{endpoint}", self.base))
             .header(ACCEPT, "application/json")
             .form(args);
+        self.send(req).await
+    }
+
+    /// Calls a server function that takes JSON (the user-management ones).
+    pub async fn call_json(&mut self, endpoint: &str, args: serde_json::Value) -> Reply {
+        let req = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header(ACCEPT, "application/json")
+            .json(&args);
         self.send(req).await
     }
 
@@ -105,7 +115,7 @@ impl Browser {
         self.send(req).await
     }
 
-    async fn get(&mut self, path: &str) -> Reply {
+    pub async fn get(&mut self, path: &str) -> Reply {
         let req = self
             .http
             .get(format!("{}{path}", self.base))
@@ -113,7 +123,7 @@ impl Browser {
         self.send(req).await
     }
 
-    async fn sign_in(&mut self, workspace: &str, email: &str, password: &str) -> Reply {
+    pub async fn sign_in(&mut self, workspace: &str, email: &str, password: &str) -> Reply {
         self.call(
             "sign_in",
             &[
@@ -125,15 +135,15 @@ impl Browser {
         .await
     }
 
-    async fn stats(&mut self) -> Reply {
+    pub async fn stats(&mut self) -> Reply {
         self.call("user_stats", &[]).await
     }
 }
 
-const PASSWORD: &str = "a long and memorable passphrase";
+pub const PASSWORD: &str = "a long and memorable passphrase";
 
 /// A tenant whose admin has chosen `PASSWORD`, plus an agent with the same password.
-async fn tenant_with_users(store: &Store, slug: &str) -> (TenantId, UserId, UserId) {
+pub async fn tenant_with_users(store: &Store, slug: &str) -> (TenantId, UserId, UserId) {
     let hash = passwords::hash_now(PASSWORD).unwrap();
     let chosen = |email: String, user_type| NewUser {
         password_hash: Some(hash.clone()),
@@ -162,7 +172,7 @@ async fn tenant_with_users(store: &Store, slug: &str) -> (TenantId, UserId, User
     (t, admin, agent)
 }
 
-async fn start(db: &TestDb) -> TestServer {
+pub async fn start(db: &TestDb) -> TestServer {
     TestServer::start(db.store.clone(), test_settings(&db.url)).await
 }
 

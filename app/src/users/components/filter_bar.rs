@@ -42,7 +42,7 @@ pub fn FilterBar(
             input.set_value(&q);
         }
     });
-    let pending = StoredValue::new_local(None::<leptos::prelude::TimeoutHandle>);
+    let pending = StoredValue::new(None::<leptos::prelude::TimeoutHandle>);
     let on_search = {
         let go = go.clone();
         move |_| {
