@@ -146,14 +146,14 @@ pub fn FilterBar(
                     }).collect_view()}
                 </select>
             </div>
-            <div class="field">
+            <div class="field field-compact">
                 <label for="filter-dir">"Order"</label>
                 <select id="filter-dir" name="dir" on:change=change(|q, v| q.desc = v == "desc")>
                     <option value="asc" selected=move || query.with(|q| !q.desc)>"Ascending"</option>
                     <option value="desc" selected=move || query.with(|q| q.desc)>"Descending"</option>
                 </select>
             </div>
-            <div class="field">
+            <div class="field field-compact">
                 <label for="filter-size">"Per page"</label>
                 <select id="filter-size" name="size" on:change=change(|q, v| q.size = v.parse().unwrap_or(25))>
                     {PAGE_SIZES.into_iter().map(|s| view! {
