@@ -27,6 +27,11 @@ import {
   waitForHydration,
 } from './helpers';
 
+test.beforeEach(({ page }) => {
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`[console ${m.type()}] ${m.text()}`); });
+  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+});
+
 const SUSPENDED_MESSAGE = 'This account is suspended. Ask your administrator to reactivate it.';
 const CONFLICT_MESSAGE =
   'This user was changed by someone else. Their current details are shown; review them and save again.';

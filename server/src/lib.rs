@@ -65,6 +65,9 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .merge(health)
+        // A bug that panics in a handler answers 500 and is logged, instead of dropping the
+        // connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
 }
 
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
