@@ -378,3 +378,17 @@ export async function expectStats(
 export function matchCount(page: Page): Locator {
   return page.getByRole('status').filter({ hasText: /\busers? match(es)?$/ });
 }
+
+/**
+ * Collects into `into` every panic of the WebAssembly on `page` (the panic hook logs
+ * "panicked at …" to the console), with the first lines of its message. A panic leaves the
+ * page half dead, so tests check that there was none.
+ */
+export function watchForPanics(page: Page, into: string[]): void {
+  page.on('console', (m) => {
+    const text = m.text();
+    if (m.type() === 'error' && text.includes('panicked at')) {
+      into.push(`${page.url()}: ${text.split('\n').slice(0, 2).join(' ')}`);
+    }
+  });
+}

@@ -25,11 +25,19 @@ import {
   userRow,
   usersTable,
   waitForHydration,
+  watchForPanics,
 } from './helpers';
 
+/** Panics of the WebAssembly in the test's pages: each one is a product bug. */
+let panics: string[] = [];
+
 test.beforeEach(({ page }) => {
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`[console ${m.type()}] ${m.text()}`); });
-  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+  panics = [];
+  watchForPanics(page, panics);
+});
+
+test.afterEach(() => {
+  expect.soft(panics, 'the WebAssembly must not panic').toEqual([]);
 });
 
 const SUSPENDED_MESSAGE = 'This account is suspended. Ask your administrator to reactivate it.';
@@ -39,7 +47,9 @@ const CONFLICT_MESSAGE =
 /** Reloads the page (to show data made through the server functions) and waits for hydration. */
 async function reload(page: Page): Promise<void> {
   await page.reload();
-  await waitForHydration(page);
+  await expect(page.locator('body[data-hydrated]'), 'the page hydrates').toBeAttached({
+    timeout: 15_000,
+  });
   await expect(usersTable(page)).toBeVisible();
 }
 
@@ -86,6 +96,7 @@ async function signInElsewhere(
 ): Promise<Page> {
   const context = await browser.newContext();
   const other = await context.newPage();
+  watchForPanics(other, panics);
   await signIn(other, tenant.tenant, email, password, true);
   await expect(other).toHaveURL(urlPath('/change-password'));
   await waitForHydration(other);
@@ -99,6 +110,15 @@ async function signInElsewhere(
 
 /** Serious and critical axe violations (WCAG 2 A and AA) of the page as it is now. */
 async function seriousViolations(page: Page, what: string): Promise<string[]> {
+  // Let the dialogs' open animation finish: colours are checked as they end up.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getTiming().iterations !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
   const lines = results.violations.map(
     (v) =>
@@ -107,7 +127,11 @@ async function seriousViolations(page: Page, what: string): Promise<string[]> {
   for (const l of lines) test.info().annotations.push({ type: 'axe', description: l });
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${what}: ${v.id} (${v.impact}): ${v.help}`);
+    .map(
+      (v) =>
+        `${what}: ${v.id} (${v.impact}): ${v.help}: ` +
+        v.nodes.map((n) => `${n.target.join(' ')} (${n.failureSummary ?? ''})`).join('; '),
+    );
 }
 
 test('Add User with every field, the temporary password, Copy, and the new row', async ({
@@ -249,6 +273,7 @@ test('a new user signs in with the temporary password, must choose a password, a
 
   const context = await browser.newContext();
   const other = await context.newPage();
+  watchForPanics(other, panics);
   await signIn(other, tenant.tenant, email, temporary, true);
   await expect(other).toHaveURL(urlPath('/change-password'));
   await expect(other.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();

@@ -32,18 +32,20 @@ CREATE TABLE users (
     first_name          TEXT    NOT NULL,
     last_name           TEXT    NOT NULL,
     email               TEXT    NOT NULL,
+    -- Keys compare byte by byte (COLLATE "C"), as on SQLite, so both backends sort alike
+    -- and a prefix is an index range.
     -- Lower-cased email: the case-insensitive uniqueness key.
-    email_norm          TEXT    NOT NULL,
+    email_norm          TEXT    COLLATE "C" NOT NULL,
     -- Lower-cased "first last": the name sort key.
-    name_key            TEXT    NOT NULL,
+    name_key            TEXT    COLLATE "C" NOT NULL,
     -- Lower-cased "first last email": what Search matches substrings in.
-    search_key          TEXT    NOT NULL,
+    search_key          TEXT    COLLATE "C" NOT NULL,
     phone               TEXT,
     external_id         TEXT,
     timezone            TEXT,
-    user_type           TEXT    NOT NULL CHECK (user_type IN
+    user_type           TEXT    COLLATE "C" NOT NULL CHECK (user_type IN
                             ('tenant_admin', 'bot_admin', 'supervisor', 'agent', 'analyst', 'viewer')),
-    status              TEXT    NOT NULL CHECK (status IN ('active', 'suspended')),
+    status              TEXT    COLLATE "C" NOT NULL CHECK (status IN ('active', 'suspended')),
     password_hash       TEXT,
     password_temporary  BOOLEAN NOT NULL DEFAULT TRUE,
     password_expires_at BIGINT,

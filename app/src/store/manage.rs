@@ -105,16 +105,44 @@ fn like_escape(s: &str) -> String {
     out
 }
 
+/// Searches this short or shorter use the prefix fast path: a trigram index needs three
+/// characters.
+pub const PREFIX_SEARCH_MAX_CHARS: usize = 2;
+
 /// `FROM users u WHERE <tenant and filters>`.
-fn filtered(tenant: TenantId, q: &UserQuery) -> Sql {
+///
+/// Search is a case-insensitive substring of "first last email" (`search_key`), found through
+/// the trigram index of each backend; one or two characters match the start of the name or the
+/// email instead, through the sort indexes (a trigram index cannot serve them).
+fn filtered(tenant: TenantId, q: &UserQuery, sqlite: bool) -> Sql {
     let mut sql = Sql::default();
     sql.push(" FROM users u WHERE u.tenant_id = ")
         .arg(Arg::Int(tenant.0));
     let search = q.q.trim().to_lowercase();
-    if !search.is_empty() {
+    let chars = search.chars().count();
+    if chars > PREFIX_SEARCH_MAX_CHARS {
+        let pattern = format!("%{}%", like_escape(&search));
+        if sqlite {
+            // The FTS5 trigram table finds the candidates; LIKE keeps the exact meaning.
+            let phrase = format!("\"{}\"", search.replace('"', "\"\""));
+            sql.push(" AND u.id IN (SELECT rowid FROM users_search WHERE users_search MATCH ")
+                .arg(Arg::Text(phrase))
+                .push(")");
+        }
         sql.push(" AND u.search_key LIKE ")
-            .arg(Arg::Text(format!("%{}%", like_escape(&search))))
+            .arg(Arg::Text(pattern))
             .push(" ESCAPE '\\'");
+    } else if chars > 0 {
+        let (from, to) = prefix_range(&search);
+        sql.push(" AND ((u.name_key >= ")
+            .arg(Arg::Text(from.clone()))
+            .push(" AND u.name_key < ")
+            .arg(Arg::Text(to.clone()))
+            .push(") OR (u.email_norm >= ")
+            .arg(Arg::Text(from))
+            .push(" AND u.email_norm < ")
+            .arg(Arg::Text(to))
+            .push("))");
     }
     if let Some(s) = q.status {
         sql.push(" AND u.status = ")
@@ -125,11 +153,19 @@ fn filtered(tenant: TenantId, q: &UserQuery) -> Sql {
             .arg(Arg::Text(t.as_str().into()));
     }
     if let Some(r) = q.role {
-        sql.push(" AND EXISTS (SELECT 1 FROM user_roles ur WHERE ur.tenant_id = u.tenant_id AND ur.user_id = u.id AND ur.role_id = ")
-            .arg(Arg::Int(r))
-            .push(")");
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM user_roles ur WHERE ur.tenant_id = u.tenant_id \
+               AND ur.user_id = u.id AND ur.role_id = ",
+        )
+        .arg(Arg::Int(r))
+        .push(")");
     }
     sql
+}
+
+/// The byte-order range of strings that start with `prefix`: `[prefix, prefix + U+10FFFF)`.
+fn prefix_range(prefix: &str) -> (String, String) {
+    (prefix.to_string(), format!("{prefix}{}", char::MAX))
 }
 
 const LIST_COLUMNS: &str = "u.id, u.first_name, u.last_name, u.email, u.phone, u.external_id,
@@ -193,26 +229,30 @@ impl Store {
             (">", "ASC")
         };
 
-        let mut page = filtered(tenant, q);
+        let sqlite = matches!(self, Store::Sqlite(_));
+        // The cursor row's sort key, so the page is a range scan of the sort index.
+        let cursor = match q.after.or(q.before) {
+            None => None,
+            Some(id) => self.cursor_key(tenant, q.sort, id).await?.map(|k| (k, id)),
+        };
+        let mut page = filtered(tenant, q, sqlite);
         let mut sql = Sql {
             text: format!("SELECT {LIST_COLUMNS}"),
             args: Vec::new(),
         };
         sql.push(&page.text);
         sql.args.append(&mut page.args);
-        if let Some(cursor) = q.after.or(q.before) {
-            sql.push(&format!(
-                " AND ({key}, u.id) {cmp} (SELECT {key}, u.id FROM users u WHERE u.tenant_id = "
-            ))
-            .arg(Arg::Int(tenant.0))
-            .push(" AND u.id = ")
-            .arg(Arg::Int(cursor))
-            .push(")");
+        if let Some((k, id)) = cursor {
+            sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
+                .arg(k)
+                .push(", ")
+                .arg(Arg::Int(id))
+                .push(")");
         }
         sql.push(&format!(" ORDER BY {key} {dir}, u.id {dir} LIMIT "))
             .arg(Arg::Int(size + 1));
 
-        let count = filtered(tenant, q);
+        let count = filtered(tenant, q, sqlite);
         let count_sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 {} LIMIT {}) capped",
             count.text,
@@ -255,6 +295,28 @@ impl Store {
             next,
             prev,
         })
+    }
+
+    /// The sort key of the cursor row, if it is still there.
+    async fn cursor_key(
+        &self,
+        tenant: TenantId,
+        sort: SortKey,
+        id: i64,
+    ) -> Result<Option<Arg>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM users u WHERE u.tenant_id = $1 AND u.id = $2",
+            sort_expr(sort)
+        );
+        let numeric = matches!(sort, SortKey::LastLogin | SortKey::Created);
+        let key = on_pool!(self, pool => {
+            if numeric {
+                sqlx::query_scalar::<_, i64>(&sql).bind(tenant.0).bind(id).fetch_optional(pool).await?.map(Arg::Int)
+            } else {
+                sqlx::query_scalar::<_, String>(&sql).bind(tenant.0).bind(id).fetch_optional(pool).await?.map(Arg::Text)
+            }
+        });
+        Ok(key)
     }
 
     /// Fills in the roles of `rows` with one query.

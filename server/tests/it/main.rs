@@ -5,6 +5,7 @@
 
 mod cli;
 mod http;
+mod scale;
 mod store;
 mod support;
 mod users;
