@@ -50,7 +50,7 @@ test('without JavaScript: first sign-in, forced password change, portal, sign ou
   await test.step('the new password opens the portal directly', async () => {
     await signIn(page, tenant.tenant, tenant.admin_email, NEW_PASSWORD, false);
     await expect(page).toHaveURL(urlPath('/'));
-    await expect(page.getByRole('heading', { name: 'Welcome, Ada Lovelace' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'User Management', level: 1 })).toBeVisible();
   });
 });
 

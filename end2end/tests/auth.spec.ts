@@ -55,7 +55,7 @@ test('a first sign-in forces a new password, then the portal opens and sign-out 
   await test.step('the new password opens the portal directly', async () => {
     await signIn(page, tenant.tenant, tenant.admin_email, NEW_PASSWORD);
     await expect(page).toHaveURL(urlPath('/'));
-    await expect(page.getByRole('heading', { name: 'Welcome, Ada Lovelace' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'User Management', level: 1 })).toBeVisible();
   });
 
   await test.step('with a permanent password, the page is "Change password"', async () => {

@@ -149,7 +149,7 @@ export function urlPath(pathname: string): RegExp {
 /** Checks the landing page a fresh tenant's admin sees. */
 export async function expectLandingPage(page: Page): Promise<void> {
   await expect(page).toHaveURL(urlPath('/'));
-  await expect(page.getByRole('heading', { name: 'Welcome, Ada Lovelace' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'User Management', level: 1 })).toBeVisible();
   const banner = page.getByRole('banner');
   await expect(banner).toContainText('Signed in as Ada Lovelace');
   await expect(banner.getByRole('link', { name: 'Change password' })).toBeVisible();

@@ -406,6 +406,8 @@ pub fn demo_user(i: u64, roles: &[i64]) -> SeedUser {
             password_expires_at: None,
         },
         last_login_at,
+        // Spread over the last two years, so "Created" sorts meaningfully.
+        created_at: Some(now - (mix(i, 14) % (730 * 24 * 3600 * 1000)) as i64),
         role_ids,
     }
 }

@@ -305,61 +305,108 @@ impl Store {
 pub struct SeedUser {
     pub user: NewUser,
     pub last_login_at: Option<i64>,
+    /// When the user was created (default: now).
+    pub created_at: Option<i64>,
     pub role_ids: Vec<i64>,
 }
 
 impl Store {
-    /// Inserts generated users in one transaction, skipping any whose email already exists.
-    /// Returns how many were inserted.
+    /// Inserts generated users in one transaction, many rows per statement, skipping any whose
+    /// email already exists; returns how many were inserted. Ids are assigned here, under the
+    /// write lock, so each user's roles go in without a look-up.
     pub async fn seed_users(
         &self,
         tenant: TenantId,
         users: &[SeedUser],
     ) -> Result<u64, StoreError> {
+        // 18 values a row: well inside SQLite's 32,766 and PostgreSQL's 65,535 bind limits.
+        const ROWS: usize = 500;
+        let postgres = matches!(self, Store::Postgres(_));
         let now = now_ms();
         let inserted = write_tx!(self, tx => {
-            let mut inserted = 0u64;
-            for s in users {
-                let u = &s.user;
-                let id: Option<i64> = sqlx::query_scalar(
-                    "INSERT INTO users (tenant_id, first_name, last_name, email, email_norm, phone,
-                                        external_id, timezone, user_type, status, password_hash,
-                                        password_temporary, password_expires_at, last_login_at,
-                                        created_at, updated_at, name_key, search_key)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15,
-                             $16, $17)
-                     ON CONFLICT DO NOTHING
-                     RETURNING id",
-                )
-                .bind(tenant.0)
-                .bind(&u.first_name)
-                .bind(&u.last_name)
-                .bind(&u.email)
-                .bind(crate::users::model::email_key(&u.email))
-                .bind(&u.phone)
-                .bind(&u.external_id)
-                .bind(&u.timezone)
-                .bind(u.user_type.as_str())
-                .bind(u.status.as_str())
-                .bind(&u.password_hash)
-                .bind(u.password_temporary)
-                .bind(u.password_expires_at)
-                .bind(s.last_login_at)
-                .bind(now)
-                .bind(crate::users::model::name_key(&u.first_name, &u.last_name))
-                .bind(crate::users::model::search_key(&u.first_name, &u.last_name, &u.email))
-                .fetch_optional(&mut *tx)
+            if postgres {
+                sqlx::query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+            }
+            let mut next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM users")
+                .fetch_one(&mut *tx)
                 .await?;
-                let Some(id) = id else { continue };
-                inserted += 1;
-                for role in &s.role_ids {
-                    sqlx::query("INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)")
-                        .bind(tenant.0)
-                        .bind(id)
-                        .bind(role)
-                        .execute(&mut *tx)
-                        .await?;
+            let mut inserted = 0u64;
+            for chunk in users.chunks(ROWS) {
+                let mut sql = String::from(
+                    "INSERT INTO users (id, tenant_id, first_name, last_name, email, email_norm, phone,
+                        external_id, timezone, user_type, status, password_hash, password_temporary,
+                        password_expires_at, last_login_at, created_at, updated_at, name_key, search_key)
+                     VALUES ",
+                );
+                for i in 0..chunk.len() {
+                    let b = i * 18;
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    sql.push('(');
+                    for k in 1..=18 {
+                        sql.push_str(&format!("${}{}", b + k, if k == 18 { "" } else { "," }));
+                        if k == 16 {
+                            // updated_at = created_at
+                            sql.push_str(&format!("${},", b + k));
+                        }
+                    }
+                    sql.push(')');
                 }
+                sql.push_str(" ON CONFLICT DO NOTHING RETURNING id");
+                let mut q = sqlx::query_scalar::<_, i64>(&sql);
+                let first = next;
+                for (i, s) in chunk.iter().enumerate() {
+                    let u = &s.user;
+                    q = q
+                        .bind(first + i as i64)
+                        .bind(tenant.0)
+                        .bind(&u.first_name)
+                        .bind(&u.last_name)
+                        .bind(&u.email)
+                        .bind(crate::users::model::email_key(&u.email))
+                        .bind(&u.phone)
+                        .bind(&u.external_id)
+                        .bind(&u.timezone)
+                        .bind(u.user_type.as_str())
+                        .bind(u.status.as_str())
+                        .bind(&u.password_hash)
+                        .bind(u.password_temporary)
+                        .bind(u.password_expires_at)
+                        .bind(s.last_login_at)
+                        .bind(s.created_at.unwrap_or(now))
+                        .bind(crate::users::model::name_key(&u.first_name, &u.last_name))
+                        .bind(crate::users::model::search_key(&u.first_name, &u.last_name, &u.email));
+                }
+                let ids: Vec<i64> = q.fetch_all(&mut *tx).await?;
+                next += chunk.len() as i64;
+                inserted += ids.len() as u64;
+                let pairs: Vec<(i64, i64)> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (first + i as i64, s))
+                    .filter(|(id, _)| ids.contains(id))
+                    .flat_map(|(id, s)| s.role_ids.iter().map(move |r| (id, *r)))
+                    .collect();
+                for part in pairs.chunks(1_000) {
+                    let mut sql = String::from("INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ");
+                    for i in 0..part.len() {
+                        if i > 0 {
+                            sql.push(',');
+                        }
+                        sql.push_str(&format!("($1, ${}, ${})", 2 + 2 * i, 3 + 2 * i));
+                    }
+                    let mut q = sqlx::query(&sql).bind(tenant.0);
+                    for (user, role) in part {
+                        q = q.bind(*user).bind(*role);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+            }
+            if postgres {
+                sqlx::query("SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT MAX(id) FROM users))")
+                    .execute(&mut *tx)
+                    .await?;
             }
             inserted
         });
