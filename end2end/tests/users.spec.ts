@@ -85,8 +85,8 @@ async function expectNoReloadSinceMark(page: Page): Promise<void> {
 }
 
 /**
- * Signs `email` in with `password` in a new browser context; when the password is temporary,
- * chooses `NEW_PASSWORD`. Returns the page, which shows the no-access page (not an admin).
+ * Signs `email` in with their temporary `password` in a new browser context and chooses
+ * `NEW_PASSWORD`. Returns the page, which shows the no-access page (they are not an admin).
  */
 async function signInElsewhere(
   browser: Browser,

@@ -41,16 +41,16 @@ pub struct ListedPage {
 
 /// A bind value of a query built at run time.
 #[derive(Debug, Clone)]
-enum Arg {
+pub enum Arg {
     Int(i64),
     Text(String),
 }
 
 /// SQL text with numbered placeholders and the values that go with them.
 #[derive(Debug, Default)]
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
+pub struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
 }
 
 impl Sql {
@@ -219,53 +219,16 @@ impl Store {
         q: &UserQuery,
     ) -> Result<ListedPage, StoreError> {
         let size = q.page_size() as i64;
-        let key = sort_expr(q.sort);
         // Going back a page reads backwards from the cursor, then flips the rows.
         let backwards = q.before.is_some();
-        let descending = q.desc != backwards;
-        let (cmp, dir) = if descending {
-            ("<", "DESC")
-        } else {
-            (">", "ASC")
-        };
-
-        let sqlite = matches!(self, Store::Sqlite(_));
-        // The cursor row's sort key, so the page is a range scan of the sort index.
-        let cursor = match q.after.or(q.before) {
-            None => None,
-            Some(id) => self.cursor_key(tenant, q.sort, id).await?.map(|k| (k, id)),
-        };
-        let mut page = filtered(tenant, q, sqlite);
-        let mut sql = Sql {
-            text: format!("SELECT {LIST_COLUMNS}"),
-            args: Vec::new(),
-        };
-        sql.push(&page.text);
-        sql.args.append(&mut page.args);
-        if let Some((k, id)) = cursor {
-            sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
-                .arg(k)
-                .push(", ")
-                .arg(Arg::Int(id))
-                .push(")");
-        }
-        sql.push(&format!(" ORDER BY {key} {dir}, u.id {dir} LIMIT "))
-            .arg(Arg::Int(size + 1));
-
-        let count = filtered(tenant, q, sqlite);
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 {} LIMIT {}) capped",
-            count.text,
-            MATCH_COUNT_CAP + 1
-        );
-
+        let (sql, count) = self.list_statements(tenant, q).await?;
         let (mut rows, matched): (Vec<ListedUser>, i64) = on_pool!(self, pool => {
             let fetched = bind_all!(sqlx::query(&sql.text), &sql.args).fetch_all(pool).await?;
             let mut rows = Vec::with_capacity(fetched.len());
             for r in &fetched {
                 rows.push(listed_from_row!(r));
             }
-            let matched: i64 = bind_all!(sqlx::query_scalar(&count_sql), &count.args).fetch_one(pool).await?;
+            let matched: i64 = bind_all!(sqlx::query_scalar(&count.text), &count.args).fetch_one(pool).await?;
             (rows, matched)
         });
 
@@ -295,6 +258,55 @@ impl Store {
             next,
             prev,
         })
+    }
+
+    /// The two statements of a page: its rows (one more than the page size, to know whether a
+    /// next page exists) and the capped match count. Public so the benchmark can time the bare
+    /// SQL against the whole store call.
+    pub async fn list_statements(
+        &self,
+        tenant: TenantId,
+        q: &UserQuery,
+    ) -> Result<(Sql, Sql), StoreError> {
+        let size = q.page_size() as i64;
+        let key = sort_expr(q.sort);
+        let backwards = q.before.is_some();
+        let descending = q.desc != backwards;
+        let (cmp, dir) = if descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        let sqlite = matches!(self, Store::Sqlite(_));
+        // The cursor row's sort key, so the page is a range scan of the sort index.
+        let cursor = match q.after.or(q.before) {
+            None => None,
+            Some(id) => self.cursor_key(tenant, q.sort, id).await?.map(|k| (k, id)),
+        };
+        let mut page = filtered(tenant, q, sqlite);
+        let mut sql = Sql {
+            text: format!("SELECT {LIST_COLUMNS}"),
+            args: Vec::new(),
+        };
+        sql.push(&page.text);
+        sql.args.append(&mut page.args);
+        if let Some((k, id)) = cursor {
+            sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
+                .arg(k)
+                .push(", ")
+                .arg(Arg::Int(id))
+                .push(")");
+        }
+        sql.push(&format!(" ORDER BY {key} {dir}, u.id {dir} LIMIT "))
+            .arg(Arg::Int(size + 1));
+
+        let mut count = filtered(tenant, q, sqlite);
+        count.text = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 {} LIMIT {}) capped",
+            count.text,
+            MATCH_COUNT_CAP + 1
+        );
+        Ok((sql, count))
     }
 
     /// The sort key of the cursor row, if it is still there.

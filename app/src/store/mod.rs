@@ -10,7 +10,7 @@ mod sessions;
 mod tenants;
 mod users;
 
-pub use manage::{ListedPage, ListedUser};
+pub use manage::{Arg, ListedPage, ListedUser, Sql};
 pub use sessions::{SessionRecord, SessionUser};
 pub use tenants::{NewTenant, RoleSeed, Tenant, TenantCounts, default_roles};
 pub use users::{Credentials, NewUser, SeedUser, UserRecord};
