@@ -10,7 +10,7 @@ use crate::auth::model::Viewer;
 use crate::auth::server::get_viewer;
 use crate::error::AppError;
 use crate::ui::SignedInHeader;
-use crate::users::components::UsersPage;
+use crate::users::components::{UsersData, UsersPage};
 
 /// Resolves who is signed in and renders `children` with them. Sends people without a
 /// session to sign-in, and people with a temporary password to "Choose a new password".
@@ -49,10 +49,12 @@ where
 /// The portal's landing page: tenant admins see their tenant, everyone else the no-access page.
 #[component]
 pub fn HomePage() -> impl IntoView {
+    // Loaded alongside the sign-in check (a non-admin gets "forbidden" replies, never shown).
+    let data = UsersData::new();
     view! {
         <WithViewer let:viewer>
             {if viewer.is_tenant_admin() {
-                view! { <UsersPage viewer /> }.into_any()
+                view! { <UsersPage viewer data /> }.into_any()
             } else {
                 view! { <NoAccess viewer /> }.into_any()
             }}

@@ -10,16 +10,13 @@ use wasm_bindgen::JsCast;
 const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]):not([type=hidden]), \
                          select:not([disabled]), textarea:not([disabled]), a[href]";
 
-/// A modal dialog. Render it to open it; it calls `on_close` on Escape or the close button,
-/// and when it unmounts focus goes back to the element with id `return_focus`.
+/// A modal dialog. Render it to open it; it calls `on_close` on Escape or the close button.
+/// Whoever removes it gives focus back to the opener (see [`focus_later`]).
 #[component]
 pub fn Modal(
     /// The dialog's heading, which also names it.
     #[prop(into)]
     title: String,
-    /// Id of the element that gets focus back when the dialog closes.
-    #[prop(into)]
-    return_focus: String,
     /// Called when the person closes the dialog (Escape or the close button).
     #[prop(into)]
     on_close: Callback<()>,
@@ -31,25 +28,26 @@ pub fn Modal(
     let dialog = NodeRef::<html::Dialog>::new();
     let heading_id = "modal-title";
     Effect::new(move |_| {
-        if let Some(d) = dialog.get()
+        if let Some(d) = dialog.try_get().flatten()
             && !d.open()
         {
             let _ = d.show_modal();
         }
     });
-    on_cleanup(move || {
-        if let Some(el) = document()
-            .get_element_by_id(&return_focus)
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = el.focus();
+    // Escape and Tab are handled on keydown, which bubbles: the dialog's own `cancel` event
+    // does not, and so never reaches Leptos's delegated listeners.
+    let on_key = move |e: ev::KeyboardEvent| {
+        if e.key() == "Escape" {
+            e.prevent_default();
+            on_close.run(());
+            return;
         }
-    });
-    let trap_tab = move |e: ev::KeyboardEvent| {
         if e.key() != "Tab" {
             return;
         }
-        let Some(d) = dialog.get() else { return };
+        let Some(d) = dialog.try_get_untracked().flatten() else {
+            return;
+        };
         let Ok(list) = d.query_selector_all(FOCUSABLE) else {
             return;
         };
@@ -79,11 +77,7 @@ pub fn Modal(
             class="modal"
             class:modal-wide=wide
             aria-labelledby=heading_id
-            on:cancel=move |e: leptos::ev::Event| {
-                e.prevent_default();
-                on_close.run(());
-            }
-            on:keydown=trap_tab
+            on:keydown=on_key
         >
             <div class="modal-header">
                 <h2 id=heading_id>{title}</h2>
@@ -96,4 +90,17 @@ pub fn Modal(
             {children()}
         </dialog>
     }
+}
+
+/// Focuses the element with id `id` on the next frame: after a modal dialog has left the page
+/// (while one is open, nothing outside it can take focus).
+pub fn focus_later(id: String) {
+    request_animation_frame(move || {
+        if let Some(el) = document()
+            .get_element_by_id(&id)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    });
 }

@@ -4,6 +4,6 @@ mod dialog;
 mod field;
 mod header;
 
-pub use dialog::Modal;
+pub use dialog::{Modal, focus_later};
 pub use field::{BoundField, FormAlert, TextField};
 pub use header::SignedInHeader;

@@ -71,7 +71,10 @@ pub fn RowActions(user: UserRow, state: PageState) -> impl IntoView {
 fn reactivate(state: PageState, id: i64) {
     spawn_local(async move {
         match set_user_status(id, Status::Active.as_str().into()).await {
-            Ok(_) => state.changed(),
+            Ok(_) => {
+                state.refocus.set(Some(format!("status-{id}")));
+                state.changed();
+            }
             Err(e) => state.fail(e),
         }
     });
@@ -79,7 +82,7 @@ fn reactivate(state: PageState, id: i64) {
 
 /// "Reset password?": on confirm, a new temporary password and the user signed out everywhere.
 #[component]
-pub fn ConfirmReset(user: UserRow, state: PageState, return_focus: String) -> impl IntoView {
+pub fn ConfirmReset(user: UserRow, state: PageState) -> impl IntoView {
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
     let name = user.full_name();
@@ -110,7 +113,7 @@ pub fn ConfirmReset(user: UserRow, state: PageState, return_focus: String) -> im
         });
     };
     view! {
-        <Modal title=format!("Reset the password of {name}?") return_focus on_close=move |_| state.close()>
+        <Modal title=format!("Reset the password of {name}?") on_close=move |_| state.close()>
             <div class="modal-body">
                 <p>"Their current password stops working and they are signed out everywhere. "
                    "A new temporary password is shown once, for you to pass on."</p>
@@ -129,7 +132,7 @@ pub fn ConfirmReset(user: UserRow, state: PageState, return_focus: String) -> im
 
 /// "Suspend?": on confirm, the user is suspended and every session of theirs ends.
 #[component]
-pub fn ConfirmSuspend(user: UserRow, state: PageState, return_focus: String) -> impl IntoView {
+pub fn ConfirmSuspend(user: UserRow, state: PageState) -> impl IntoView {
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
     let name = user.full_name();
@@ -142,7 +145,7 @@ pub fn ConfirmSuspend(user: UserRow, state: PageState, return_focus: String) -> 
             match set_user_status(user.id, Status::Suspended.as_str().into()).await {
                 Ok(_) => {
                     state.changed();
-                    state.close();
+                    state.close_after_change();
                 }
                 Err(e) => {
                     pending.set(false);
@@ -153,7 +156,7 @@ pub fn ConfirmSuspend(user: UserRow, state: PageState, return_focus: String) -> 
         });
     };
     view! {
-        <Modal title=format!("Suspend {name}?") return_focus on_close=move |_| state.close()>
+        <Modal title=format!("Suspend {name}?") on_close=move |_| state.close()>
             <div class="modal-body">
                 <p>"They cannot sign in to any portal until reactivated, and they are signed out everywhere now."</p>
                 <ErrorNote error />

@@ -13,7 +13,6 @@ pub fn PasswordDialog(
     /// True after Add User, false after Reset password.
     created: bool,
     state: PageState,
-    return_focus: String,
 ) -> impl IntoView {
     let IssuedPassword {
         user,
@@ -38,7 +37,7 @@ pub fn PasswordDialog(
         });
     };
     view! {
-        <Modal title return_focus on_close=move |_| state.close()>
+        <Modal title on_close=move |_| state.close()>
             <div class="modal-body">
                 <p>
                     "Temporary password for " <strong>{user.full_name()}</strong>

@@ -78,7 +78,6 @@ pub fn UserDialog(
     user: Option<UserRow>,
     roles: Vec<RoleOption>,
     state: PageState,
-    return_focus: String,
 ) -> impl IntoView {
     let editing = user.as_ref().map(|u| u.id);
     let fields = Fields::new(user.as_ref());
@@ -127,8 +126,9 @@ pub fn UserDialog(
                         })
                 }
             };
-            pending.set(false);
+            // On success the dialog is gone, and its signals with it: touch them only on failure.
             if let Err(e) = result {
+                pending.set(false);
                 if let AppError::Conflict(fresh) = &e {
                     fields.reload(fresh);
                 }
@@ -139,7 +139,7 @@ pub fn UserDialog(
     };
 
     view! {
-        <Modal title return_focus on_close=move |_| state.close() wide=true>
+        <Modal title on_close=move |_| state.close() wide=true>
             <form class="modal-body" novalidate on:submit=submit id="user-form">
                 <div class="form-alert" role="alert" hidden=move || error.with(|e| matches!(e, None | Some(AppError::Invalid(_))))>
                     {move || error.get().map(|e| e.to_string())}

@@ -41,6 +41,9 @@ pub struct PageState {
     pub dialog: RwSignal<Option<(Dialog, String)>>,
     /// A failure of a row action (shown above the table).
     pub notice: RwSignal<Option<AppError>>,
+    /// The id of a row button to focus once the reloaded table is on the page (its old
+    /// element is replaced by the reload).
+    pub refocus: RwSignal<Option<String>>,
 }
 
 impl PageState {
@@ -50,8 +53,25 @@ impl PageState {
         self.refresh.update(|n| *n += 1);
     }
 
+    /// Closes the open dialog and gives focus back to the element that opened it.
     pub fn close(&self) {
+        let opener = self
+            .dialog
+            .with_untracked(|d| d.as_ref().map(|(_, id)| id.clone()));
         self.dialog.set(None);
+        if let Some(id) = opener {
+            crate::ui::focus_later(id);
+        }
+    }
+
+    /// Closes the dialog after a change: the table reloads, so focus goes back to the opener
+    /// again once its new element is there.
+    pub fn close_after_change(&self) {
+        let opener = self
+            .dialog
+            .with_untracked(|d| d.as_ref().map(|(_, id)| id.clone()));
+        self.refocus.set(opener);
+        self.close();
     }
 
     /// Shows the failure of an action taken outside a dialog.
@@ -68,22 +88,50 @@ impl PageState {
     }
 }
 
+/// The page's state and data. Made by the route, outside the sign-in check's `Suspense`, so
+/// a re-render of that `Suspense` reuses them instead of starting a second set of requests
+/// (which would serialise resources the hydrating client does not expect).
+#[derive(Clone, Copy)]
+pub struct UsersData {
+    state: PageState,
+    page: Resource<Result<crate::users::model::UserPage, AppError>>,
+    stats: Resource<Result<UserStats, AppError>>,
+    roles: Resource<Result<Vec<crate::users::model::RoleOption>, AppError>>,
+}
+
+impl UsersData {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> UsersData {
+        let query_map = use_query_map();
+        let query = Memo::new(move |_| query_map.with(|m| UserQuery::from_pairs(|k| m.get_str(k))));
+        let state = PageState {
+            query,
+            refresh: RwSignal::new(0),
+            dialog: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            refocus: RwSignal::new(None),
+        };
+        UsersData {
+            state,
+            page: Resource::new(
+                move || (query.get(), state.refresh.get()),
+                |(q, _)| list_users(q),
+            ),
+            stats: Resource::new(move || state.refresh.get(), |_| get_user_stats()),
+            roles: Resource::new(|| (), |_| list_roles()),
+        }
+    }
+}
+
 #[component]
-pub fn UsersPage(viewer: Viewer) -> impl IntoView {
-    let query_map = use_query_map();
-    let query = Memo::new(move |_| query_map.with(|m| UserQuery::from_pairs(|k| m.get_str(k))));
-    let state = PageState {
-        query,
-        refresh: RwSignal::new(0),
-        dialog: RwSignal::new(None),
-        notice: RwSignal::new(None),
-    };
-    let page = Resource::new(
-        move || (query.get(), state.refresh.get()),
-        |(q, _)| list_users(q),
-    );
-    let stats = Resource::new(move || state.refresh.get(), |_| get_user_stats());
-    let roles = Resource::new(|| (), |_| list_roles());
+pub fn UsersPage(viewer: Viewer, data: UsersData) -> impl IntoView {
+    let UsersData {
+        state,
+        page,
+        stats,
+        roles,
+    } = data;
+    let query = state.query;
     let (loading, set_loading) = signal(false);
 
     view! {
@@ -141,14 +189,13 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
                 })}
             </Transition>
         </main>
-        {move || state.dialog.get().map(|(dialog, focus)| view! { <OpenDialog dialog focus state roles /> })}
+        {move || state.dialog.get().map(|(dialog, _)| view! { <OpenDialog dialog state roles /> })}
     }
 }
 
 #[component]
 fn OpenDialog(
     dialog: Dialog,
-    focus: String,
     state: PageState,
     roles: Resource<Result<Vec<crate::users::model::RoleOption>, AppError>>,
 ) -> impl IntoView {
@@ -161,24 +208,20 @@ fn OpenDialog(
             view! {
                 <Suspense>
                     {move || {
-                        let (user, focus) = (user.clone(), focus.clone());
+                        let user = user.clone();
                         Suspend::new(async move {
                             let roles = roles.await.unwrap_or_default();
-                            view! { <UserDialog user roles state return_focus=focus /> }
+                            view! { <UserDialog user roles state /> }
                         })
                     }}
                 </Suspense>
             }
             .into_any()
         }
-        Dialog::ConfirmReset(user) => {
-            view! { <ConfirmReset user state return_focus=focus /> }.into_any()
-        }
-        Dialog::ConfirmSuspend(user) => {
-            view! { <ConfirmSuspend user state return_focus=focus /> }.into_any()
-        }
+        Dialog::ConfirmReset(user) => view! { <ConfirmReset user state /> }.into_any(),
+        Dialog::ConfirmSuspend(user) => view! { <ConfirmSuspend user state /> }.into_any(),
         Dialog::Password { issued, created } => {
-            view! { <PasswordDialog issued created state return_focus=focus /> }.into_any()
+            view! { <PasswordDialog issued created state /> }.into_any()
         }
     }
 }

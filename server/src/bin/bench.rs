@@ -1,0 +1,536 @@
+//! The benchmark of the users page at scale: seeds one tenant with N users (plus two neighbour
+//! tenants) once, then times every operation of the page through the store (the code path the
+//! server functions call) and the bare SQL of the same statements, and prints a Markdown table.
+//!
+//! `cargo run --release -p omnibots --bin bench -- [--users 1000000] [--runs 200] [--backend sqlite|postgres|both]`
+//! PostgreSQL: `BENCH_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/omnibots_bench).
+
+use std::time::{Duration, Instant};
+
+use app::server::{Settings, passwords};
+use app::store::{Arg, NewTenant, NewUser, Sql, Store, TenantId};
+use app::users::model::{SortKey, Status, UserQuery, UserType, ValidUser};
+use omnibots::commands::demo_user;
+
+struct Args {
+    users: u64,
+    runs: usize,
+    backends: Vec<&'static str>,
+}
+
+fn args() -> Result<Args, String> {
+    let mut a = Args {
+        users: 1_000_000,
+        runs: 200,
+        backends: vec!["sqlite", "postgres"],
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--users" => a.users = value()?.parse().map_err(|_| "--users: a number")?,
+            "--runs" => a.runs = value()?.parse().map_err(|_| "--runs: a number")?,
+            "--backend" => {
+                a.backends = match value()?.as_str() {
+                    "sqlite" => vec!["sqlite"],
+                    "postgres" => vec!["postgres"],
+                    "both" => vec!["sqlite", "postgres"],
+                    other => return Err(format!("--backend {other:?}: sqlite, postgres or both")),
+                }
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(a)
+}
+
+/// Latency percentiles of one operation, in milliseconds.
+struct Stats {
+    p50: f64,
+    p95: f64,
+    p99: f64,
+}
+
+fn stats(mut samples: Vec<Duration>) -> Stats {
+    samples.sort();
+    let at = |p: f64| {
+        let i = ((samples.len() as f64 * p).ceil() as usize).clamp(1, samples.len()) - 1;
+        samples[i].as_secs_f64() * 1000.0
+    };
+    Stats {
+        p50: at(0.50),
+        p95: at(0.95),
+        p99: at(0.99),
+    }
+}
+
+async fn time<F, Fut>(runs: usize, mut f: F) -> Stats
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    // Warm the caches first: the figures are for a server that has been running.
+    for i in 0..runs.min(20) {
+        f(i).await;
+    }
+    let mut samples = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let t = Instant::now();
+        f(i).await;
+        samples.push(t.elapsed());
+    }
+    stats(samples)
+}
+
+/// Runs built statements without mapping the rows: the bare SQL.
+async fn bare(store: &Store, statements: &[&Sql]) {
+    for s in statements {
+        match store {
+            Store::Sqlite(p) => {
+                let mut q = sqlx::query(&s.text);
+                for a in &s.args {
+                    q = match a {
+                        Arg::Int(v) => q.bind(*v),
+                        Arg::Text(v) => q.bind(v.clone()),
+                    };
+                }
+                q.fetch_all(p).await.expect("bare query");
+            }
+            Store::Postgres(p) => {
+                let mut q = sqlx::query(&s.text);
+                for a in &s.args {
+                    q = match a {
+                        Arg::Int(v) => q.bind(*v),
+                        Arg::Text(v) => q.bind(v.clone()),
+                    };
+                }
+                q.fetch_all(p).await.expect("bare query");
+            }
+        }
+    }
+}
+
+async fn exec(store: &Store, sql: &str) {
+    match store {
+        Store::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        Store::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+async fn open(backend: &str, users: u64) -> Result<Store, String> {
+    let url = match backend {
+        "sqlite" => {
+            std::fs::create_dir_all("target/bench").map_err(|e| e.to_string())?;
+            format!("sqlite://target/bench/bench-{users}.db")
+        }
+        _ => {
+            let url = std::env::var("BENCH_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/omnibots_bench".into());
+            let (base, name) = url
+                .rsplit_once('/')
+                .ok_or("BENCH_POSTGRES_URL needs a database")?;
+            let admin = Store::connect(&format!("{base}/postgres"))
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Store::Postgres(p) = &admin {
+                let exists: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)",
+                )
+                .bind(name)
+                .fetch_one(p)
+                .await
+                .map_err(|e| e.to_string())?;
+                if !exists {
+                    exec(&admin, &format!("CREATE DATABASE {name}")).await;
+                }
+            }
+            admin.close().await;
+            url
+        }
+    };
+    let store = Store::connect(&url).await.map_err(|e| e.to_string())?;
+    store.migrate().await.map_err(|e| e.to_string())?;
+    Ok(store)
+}
+
+const RARE_SURNAME: &str = "Quaternion-Xylo";
+
+/// Seeds the bench tenant once (skipped when it already has `users` users).
+async fn seed(store: &Store, users: u64) -> Result<(TenantId, Option<Duration>), String> {
+    let db = |e: app::store::StoreError| e.to_string();
+    if let Some(t) = store.tenant_by_slug("bench").await.map_err(db)?
+        && store.tenant_counts(t.id).await.map_err(db)?.total as u64 >= users
+    {
+        return Ok((t.id, None));
+    }
+    let started = Instant::now();
+    let admin = NewUser {
+        first_name: "Bench".into(),
+        last_name: "Admin".into(),
+        email: "admin@bench.example".into(),
+        phone: None,
+        external_id: None,
+        timezone: None,
+        user_type: UserType::TenantAdmin,
+        status: Status::Active,
+        password_hash: None,
+        password_temporary: true,
+        password_expires_at: None,
+    };
+    let mut tenants = Vec::new();
+    for (slug, n) in [
+        ("bench", users),
+        ("bench-north", users / 10),
+        ("bench-south", users / 10),
+    ] {
+        let t = match store.tenant_by_slug(slug).await.map_err(db)? {
+            Some(t) => t.id,
+            None => {
+                let tenant = NewTenant {
+                    slug: slug.into(),
+                    name: slug.into(),
+                    default_timezone: "UTC".into(),
+                };
+                let admin = NewUser {
+                    email: format!("admin@{slug}.example"),
+                    ..admin.clone()
+                };
+                store.create_tenant(&tenant, &admin).await.map_err(db)?.0
+            }
+        };
+        let roles: Vec<i64> = store
+            .role_ids(t)
+            .await
+            .map_err(db)?
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        let have = store.tenant_counts(t).await.map_err(db)?.total as u64;
+        let mut i = have;
+        while i < n {
+            let batch: Vec<_> = (i..n.min(i + 20_000))
+                .map(|k| {
+                    let mut u = demo_user(k, &roles);
+                    if k % 250_000 == 7 {
+                        u.user.last_name = RARE_SURNAME.into();
+                    }
+                    u
+                })
+                .collect();
+            i += batch.len() as u64;
+            store.seed_users(t, &batch).await.map_err(db)?;
+        }
+        tenants.push(t);
+    }
+    exec(
+        store,
+        if matches!(store, Store::Postgres(_)) {
+            "ANALYZE"
+        } else {
+            "ANALYZE"
+        },
+    )
+    .await;
+    Ok((tenants[0], Some(started.elapsed())))
+}
+
+struct Row {
+    op: String,
+    ours: Stats,
+    bare: Option<Stats>,
+}
+
+async fn run_backend(backend: &'static str, a: &Args) -> Result<(), String> {
+    eprintln!("== {backend}: opening and seeding ({} users)…", a.users);
+    let store = open(backend, a.users).await?;
+    let (t, seeded) = seed(&store, a.users).await?;
+    let counts = store.tenant_counts(t).await.map_err(|e| e.to_string())?;
+    let scan = store
+        .tenant_counts_by_scan(t)
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(
+        counts, scan,
+        "maintained counts equal a fresh count after seeding"
+    );
+    let mut rows: Vec<Row> = Vec::new();
+    let base = UserQuery {
+        size: 50,
+        ..UserQuery::default()
+    };
+
+    // Page 2,000 by keyset: the id of the last row of page 1,999.
+    let offset = 1_999 * 50 - 1;
+    let cursor: i64 =
+        match &store {
+            Store::Sqlite(p) => sqlx::query_scalar(
+                "SELECT id FROM users WHERE tenant_id = $1 ORDER BY name_key, id LIMIT 1 OFFSET $2",
+            )
+            .bind(t.0)
+            .bind(offset)
+            .fetch_one(p)
+            .await,
+            Store::Postgres(p) => sqlx::query_scalar(
+                "SELECT id FROM users WHERE tenant_id = $1 ORDER BY name_key, id LIMIT 1 OFFSET $2",
+            )
+            .bind(t.0)
+            .bind(offset)
+            .fetch_one(p)
+            .await,
+        }
+        .map_err(|e| e.to_string())?;
+    let roles: Vec<i64> = store
+        .role_ids(t)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+
+    let mut queries: Vec<(String, UserQuery)> = vec![
+        ("first page (name)".into(), base.clone()),
+        (
+            "page 2,000 by keyset".into(),
+            UserQuery {
+                after: Some(cursor),
+                ..base.clone()
+            },
+        ),
+    ];
+    for sort in SortKey::ALL {
+        queries.push((
+            format!("sort by {} (desc)", sort.as_str()),
+            UserQuery {
+                sort,
+                desc: true,
+                ..base.clone()
+            },
+        ));
+    }
+    queries.extend([
+        (
+            "selective search (rare surname)".into(),
+            UserQuery {
+                q: "quaternion".into(),
+                ..base.clone()
+            },
+        ),
+        (
+            "broad search (\"smith\")".into(),
+            UserQuery {
+                q: "smith".into(),
+                ..base.clone()
+            },
+        ),
+        (
+            "1-char search (\"k\")".into(),
+            UserQuery {
+                q: "k".into(),
+                ..base.clone()
+            },
+        ),
+        (
+            "2-char search (\"zo\")".into(),
+            UserQuery {
+                q: "zo".into(),
+                ..base.clone()
+            },
+        ),
+        (
+            "search + status + type + role".into(),
+            UserQuery {
+                q: "smith".into(),
+                status: Some(Status::Active),
+                user_type: Some(UserType::Agent),
+                role: Some(roles[0]),
+                ..base.clone()
+            },
+        ),
+        (
+            "status + type + role, no search".into(),
+            UserQuery {
+                status: Some(Status::Suspended),
+                user_type: Some(UserType::Analyst),
+                role: Some(roles[2]),
+                ..base.clone()
+            },
+        ),
+    ]);
+    for (name, q) in &queries {
+        let ours = time(a.runs, |_| async {
+            store.list_users(t, q).await.expect("list");
+        })
+        .await;
+        let (page, count) = store
+            .list_statements(t, q)
+            .await
+            .map_err(|e| e.to_string())?;
+        let bare_stats = time(a.runs, |_| bare(&store, &[&page, &count])).await;
+        rows.push(Row {
+            op: name.clone(),
+            ours,
+            bare: Some(bare_stats),
+        });
+    }
+    // The match count alone (the broad search's), and the stat cards.
+    let broad = &queries
+        .iter()
+        .find(|(n, _)| n.starts_with("broad"))
+        .unwrap()
+        .1;
+    let (_, count) = store
+        .list_statements(t, broad)
+        .await
+        .map_err(|e| e.to_string())?;
+    let count_ours = time(a.runs, |_| async {
+        store.list_statements(t, broad).await.expect("statements");
+        bare(&store, &[&count]).await
+    })
+    .await;
+    let count_bare = time(a.runs, |_| bare(&store, &[&count])).await;
+    rows.push(Row {
+        op: "match count (broad search, capped)".into(),
+        ours: count_ours,
+        bare: Some(count_bare),
+    });
+    let stat_sql = Sql {
+        text: "SELECT total_users, active_users FROM tenants WHERE id = $1".into(),
+        args: vec![Arg::Int(t.0)],
+    };
+    let stat_ours = time(a.runs, |_| async {
+        store.tenant_counts(t).await.expect("counts");
+    })
+    .await;
+    let stat_bare = time(a.runs, |_| bare(&store, &[&stat_sql])).await;
+    rows.push(Row {
+        op: "stat cards".into(),
+        ours: stat_ours,
+        bare: Some(stat_bare),
+    });
+
+    // Writes: create (the argon2 hash made once, outside the timing) and suspend.
+    let hash = passwords::hash_now("bench password, never used").map_err(|e| e.to_string())?;
+    let admin = store
+        .user_id_by_email(t, "admin@bench.example")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no admin")?;
+    let stamp = app::store::now_ms();
+    let created = std::sync::Mutex::new(Vec::new());
+    let create = time(a.runs, |i| {
+        let (hash, created) = (&hash, &created);
+        let store = &store;
+        async move {
+            let user = ValidUser {
+                first_name: "Bench".into(),
+                last_name: format!("Writer {i}"),
+                email: format!(
+                    "writer-{stamp}-{i}-{}@bench.example",
+                    created.lock().unwrap().len()
+                ),
+                phone: None,
+                external_id: None,
+                timezone: None,
+                role_ids: vec![roles[0]],
+            };
+            let id = store
+                .add_user(t, admin, &user, UserType::Agent, hash, stamp)
+                .await
+                .expect("create");
+            created.lock().unwrap().push(id);
+        }
+    })
+    .await;
+    rows.push(Row {
+        op: "create user (without the hash)".into(),
+        ours: create,
+        bare: None,
+    });
+    let ids = created.into_inner().unwrap();
+    let suspend = time(a.runs, |i| {
+        let id = ids[i % ids.len()];
+        let store = &store;
+        async move {
+            store
+                .change_status(t, admin, id, Status::Suspended)
+                .await
+                .expect("suspend");
+            store
+                .change_status(t, admin, id, Status::Active)
+                .await
+                .expect("reactivate");
+        }
+    })
+    .await;
+    rows.push(Row {
+        op: "suspend + reactivate (two transactions)".into(),
+        ours: suspend,
+        bare: None,
+    });
+    let after = store.tenant_counts(t).await.map_err(|e| e.to_string())?;
+    assert_eq!(
+        after,
+        store
+            .tenant_counts_by_scan(t)
+            .await
+            .map_err(|e| e.to_string())?,
+        "counts still exact"
+    );
+    // Remove the writers so a rerun measures the same table.
+    for id in ids {
+        exec(
+            &store,
+            &format!(
+                "DELETE FROM users WHERE tenant_id = {} AND id = {}",
+                t.0, id.0
+            ),
+        )
+        .await;
+    }
+
+    println!(
+        "\n### {backend}: {} users in the tenant (plus {} in two neighbours)\n",
+        counts.total,
+        a.users / 5
+    );
+    if let Some(s) = seeded {
+        println!("Seeding took {:.1} s.\n", s.as_secs_f64());
+    }
+    println!("| operation | p50 ms | p95 ms | p99 ms | bare SQL p50 ms | ratio |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for r in rows {
+        let (bare_p50, ratio) = match &r.bare {
+            Some(b) => (
+                format!("{:.2}", b.p50),
+                format!("{:.2}", r.ours.p50 / b.p50.max(0.001)),
+            ),
+            None => ("".into(), "".into()),
+        };
+        println!(
+            "| {} | {:.2} | {:.2} | {:.2} | {} | {} |",
+            r.op, r.ours.p50, r.ours.p95, r.ours.p99, bare_p50, ratio
+        );
+    }
+    store.close().await;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let a = match args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let _ = Settings::default();
+    for backend in a.backends.clone() {
+        if let Err(e) = run_backend(backend, &a).await {
+            eprintln!("error: {backend}: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    std::process::ExitCode::SUCCESS
+}
