@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::server::{Settings, passwords};
+use app::server::passwords;
 use app::store::{Arg, NewTenant, NewUser, Sql, Store, TenantId};
 use app::users::model::{SortKey, Status, UserQuery, UserType, ValidUser};
 use omnibots::commands::demo_user;
@@ -83,7 +83,7 @@ where
 }
 
 /// Runs built statements without mapping the rows: the bare SQL.
-async fn bare(store: &Store, statements: &[&Sql]) {
+async fn bare(store: &Store, statements: Vec<&Sql>) {
     for s in statements {
         match store {
             Store::Sqlite(p) => {
@@ -223,15 +223,7 @@ async fn seed(store: &Store, users: u64) -> Result<(TenantId, Option<Duration>),
         }
         tenants.push(t);
     }
-    exec(
-        store,
-        if matches!(store, Store::Postgres(_)) {
-            "ANALYZE"
-        } else {
-            "ANALYZE"
-        },
-    )
-    .await;
+    exec(store, "ANALYZE").await;
     Ok((tenants[0], Some(started.elapsed())))
 }
 
@@ -366,7 +358,7 @@ async fn run_backend(backend: &'static str, a: &Args) -> Result<(), String> {
             .list_statements(t, q)
             .await
             .map_err(|e| e.to_string())?;
-        let bare_stats = time(a.runs, |_| bare(&store, &[&page, &count])).await;
+        let bare_stats = time(a.runs, |_| bare(&store, vec![&page, &count])).await;
         rows.push(Row {
             op: name.clone(),
             ours,
@@ -385,10 +377,10 @@ async fn run_backend(backend: &'static str, a: &Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let count_ours = time(a.runs, |_| async {
         store.list_statements(t, broad).await.expect("statements");
-        bare(&store, &[&count]).await
+        bare(&store, vec![&count]).await
     })
     .await;
-    let count_bare = time(a.runs, |_| bare(&store, &[&count])).await;
+    let count_bare = time(a.runs, |_| bare(&store, vec![&count])).await;
     rows.push(Row {
         op: "match count (broad search, capped)".into(),
         ours: count_ours,
@@ -402,7 +394,7 @@ async fn run_backend(backend: &'static str, a: &Args) -> Result<(), String> {
         store.tenant_counts(t).await.expect("counts");
     })
     .await;
-    let stat_bare = time(a.runs, |_| bare(&store, &[&stat_sql])).await;
+    let stat_bare = time(a.runs, |_| bare(&store, vec![&stat_sql])).await;
     rows.push(Row {
         op: "stat cards".into(),
         ours: stat_ours,
@@ -418,6 +410,7 @@ async fn run_backend(backend: &'static str, a: &Args) -> Result<(), String> {
         .ok_or("no admin")?;
     let stamp = app::store::now_ms();
     let created = std::sync::Mutex::new(Vec::new());
+    let first_role = roles[0];
     let create = time(a.runs, |i| {
         let (hash, created) = (&hash, &created);
         let store = &store;
@@ -432,7 +425,7 @@ async fn run_backend(backend: &'static str, a: &Args) -> Result<(), String> {
                 phone: None,
                 external_id: None,
                 timezone: None,
-                role_ids: vec![roles[0]],
+                role_ids: vec![first_role],
             };
             let id = store
                 .add_user(t, admin, &user, UserType::Agent, hash, stamp)
@@ -525,7 +518,6 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let _ = Settings::default();
     for backend in a.backends.clone() {
         if let Err(e) = run_backend(backend, &a).await {
             eprintln!("error: {backend}: {e}");
