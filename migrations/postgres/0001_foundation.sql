@@ -72,30 +72,54 @@ CREATE TRIGGER users_user_type_immutable
 BEFORE UPDATE OF user_type ON users
 FOR EACH ROW EXECUTE FUNCTION users_user_type_immutable();
 
--- Maintained counts on the tenant row.
-CREATE FUNCTION users_maintain_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Maintained counts on the tenant row, by statement-level triggers over the transition
+-- tables: one update of the tenant row per statement, however many users it writes (a
+-- row-level trigger rewrote the tenant row once per user, which made bulk loads quadratic).
+CREATE FUNCTION users_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        UPDATE tenants
-           SET total_users = total_users + 1,
-               active_users = active_users + (NEW.status = 'active')::int
-         WHERE id = NEW.tenant_id;
-    ELSIF TG_OP = 'DELETE' THEN
-        UPDATE tenants
-           SET total_users = total_users - 1,
-               active_users = active_users - (OLD.status = 'active')::int
-         WHERE id = OLD.tenant_id;
-    ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
-        UPDATE tenants
-           SET active_users = active_users + (NEW.status = 'active')::int - (OLD.status = 'active')::int
-         WHERE id = NEW.tenant_id;
-    END IF;
+    UPDATE tenants t
+       SET total_users = t.total_users + c.n,
+           active_users = t.active_users + c.a
+      FROM (SELECT tenant_id, COUNT(*) AS n, COUNT(*) FILTER (WHERE status = 'active') AS a
+              FROM new_rows GROUP BY tenant_id) c
+     WHERE t.id = c.tenant_id;
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER users_maintain_counts
-AFTER INSERT OR DELETE OR UPDATE OF status ON users
-FOR EACH ROW EXECUTE FUNCTION users_maintain_counts();
+CREATE TRIGGER users_count_insert
+AFTER INSERT ON users REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION users_count_insert();
+
+CREATE FUNCTION users_count_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE tenants t
+       SET total_users = t.total_users - c.n,
+           active_users = t.active_users - c.a
+      FROM (SELECT tenant_id, COUNT(*) AS n, COUNT(*) FILTER (WHERE status = 'active') AS a
+              FROM old_rows GROUP BY tenant_id) c
+     WHERE t.id = c.tenant_id;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER users_count_delete
+AFTER DELETE ON users REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION users_count_delete();
+
+CREATE FUNCTION users_count_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE tenants t
+       SET active_users = t.active_users + c.d
+      FROM (SELECT n.tenant_id,
+                   SUM((n.status = 'active')::int - (o.status = 'active')::int) AS d
+              FROM new_rows n JOIN old_rows o ON o.id = n.id
+             GROUP BY n.tenant_id) c
+     WHERE t.id = c.tenant_id AND c.d <> 0;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER users_count_update
+AFTER UPDATE ON users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION users_count_update();
 
 -- A user's roles; the composite keys make a role of another tenant impossible.
 CREATE TABLE user_roles (
