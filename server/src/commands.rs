@@ -158,11 +158,12 @@ pub async fn seed_demo(
             .collect();
         let mut next = have;
         while next < users {
-            let batch: Vec<SeedUser> = (next..users.min(next + 5_000))
+            let batch: Vec<SeedUser> = (next..users.min(next + 20_000))
                 .map(|i| demo_user(i, &roles))
                 .collect();
             next += batch.len() as u64;
             added += store.seed_users(tenant, &batch).await.map_err(db)?;
+            store.analyze_users().await.map_err(db)?;
         }
     }
     Ok(DemoSignIn {

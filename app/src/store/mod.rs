@@ -191,6 +191,17 @@ impl Store {
         on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.is_ok())
     }
 
+    /// Refreshes PostgreSQL's statistics of the user tables after a bulk load, so its plans
+    /// (foreign-key checks included, which are planned once per connection) see the real
+    /// sizes. SQLite needs nothing here.
+    pub async fn analyze_users(&self) -> Result<(), StoreError> {
+        if let Store::Postgres(pool) = self {
+            sqlx::query("ANALYZE users").execute(pool).await?;
+            sqlx::query("ANALYZE user_roles").execute(pool).await?;
+        }
+        Ok(())
+    }
+
     /// Which backend runs, for logs.
     pub fn backend(&self) -> &'static str {
         match self {

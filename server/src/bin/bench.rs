@@ -220,6 +220,9 @@ async fn seed(store: &Store, users: u64) -> Result<(TenantId, Option<Duration>),
                 .collect();
             i += batch.len() as u64;
             store.seed_users(t, &batch).await.map_err(db)?;
+            // Fresh statistics, so PostgreSQL replans its foreign-key checks (planned against
+            // an empty table they scan it, which makes the load quadratic).
+            store.analyze_users().await.map_err(db)?;
         }
         tenants.push(t);
     }
