@@ -80,92 +80,80 @@ fn reactivate(state: PageState, id: i64) {
     });
 }
 
-/// "Reset password?": on confirm, a new temporary password and the user signed out everywhere.
-#[component]
-pub fn ConfirmReset(user: UserRow, state: PageState) -> impl IntoView {
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<AppError>);
-    let name = user.full_name();
-    let confirm = move |_| {
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        let focus = format!("reset-{}", user.id);
-        spawn_local(async move {
-            match reset_password(user.id).await {
-                Ok(issued) => {
-                    state.changed();
-                    state.dialog.set(Some((
-                        Dialog::Password {
-                            issued,
-                            created: false,
-                        },
-                        focus,
-                    )));
-                }
-                Err(e) => {
-                    pending.set(false);
-                    state.check_session(&e);
-                    error.set(Some(e));
-                }
-            }
-        });
-    };
-    view! {
-        <Modal title=format!("Reset the password of {name}?") on_close=move |_| state.close()>
-            <div class="modal-body">
-                <p>"Their current password stops working and they are signed out everywhere. "
-                   "A new temporary password is shown once, for you to pass on."</p>
-                <ErrorNote error />
-            </div>
-            <div class="modal-footer">
-                <button type="button" class="btn" on:click=move |_| state.close()>"Cancel"</button>
-                <button type="button" class="btn btn-primary" aria-busy=move || pending.get().then_some("true")
-                    disabled=move || pending.get() on:click=confirm>
-                    {move || if pending.get() { "Resetting…" } else { "Reset password" }}
-                </button>
-            </div>
-        </Modal>
-    }
+/// The two actions that ask first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    /// A new temporary password, and the user signed out everywhere.
+    Reset,
+    /// The user suspended, and every session of theirs ended.
+    Suspend,
 }
 
-/// "Suspend?": on confirm, the user is suspended and every session of theirs ends.
+/// "Reset password?" or "Suspend?": says what will happen, and does it on confirm.
 #[component]
-pub fn ConfirmSuspend(user: UserRow, state: PageState) -> impl IntoView {
+pub fn ConfirmDialog(kind: Confirm, user: UserRow, state: PageState) -> impl IntoView {
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
     let name = user.full_name();
+    let id = user.id;
+    let (title, text, button, busy, class) = match kind {
+        Confirm::Reset => (
+            format!("Reset the password of {name}?"),
+            "Their current password stops working and they are signed out everywhere. \
+             A new temporary password is shown once, for you to pass on.",
+            "Reset password",
+            "Resetting…",
+            "btn btn-primary",
+        ),
+        Confirm::Suspend => (
+            format!("Suspend {name}?"),
+            "They cannot sign in to any portal until reactivated, and they are signed out everywhere now.",
+            "Suspend",
+            "Suspending…",
+            "btn btn-danger",
+        ),
+    };
     let confirm = move |_| {
         if pending.get_untracked() {
             return;
         }
         pending.set(true);
         spawn_local(async move {
-            match set_user_status(user.id, Status::Suspended.as_str().into()).await {
-                Ok(_) => {
+            let result = match kind {
+                Confirm::Reset => reset_password(id).await.map(|issued| {
                     state.changed();
-                    state.close_after_change();
-                }
-                Err(e) => {
-                    pending.set(false);
-                    state.check_session(&e);
-                    error.set(Some(e));
-                }
+                    let next = Dialog::Password {
+                        issued,
+                        created: false,
+                    };
+                    state.dialog.set(Some((next, format!("reset-{id}"))));
+                }),
+                Confirm::Suspend => set_user_status(id, Status::Suspended.as_str().into())
+                    .await
+                    .map(|_| {
+                        state.changed();
+                        state.close_after_change();
+                    }),
+            };
+            // On success the dialog is gone, and its signals with it: touch them only on failure.
+            if let Err(e) = result {
+                pending.set(false);
+                state.check_session(&e);
+                error.set(Some(e));
             }
         });
     };
     view! {
-        <Modal title=format!("Suspend {name}?") on_close=move |_| state.close()>
+        <Modal title on_close=move |_| state.close()>
             <div class="modal-body">
-                <p>"They cannot sign in to any portal until reactivated, and they are signed out everywhere now."</p>
+                <p>{text}</p>
                 <ErrorNote error />
             </div>
             <div class="modal-footer">
                 <button type="button" class="btn" on:click=move |_| state.close()>"Cancel"</button>
-                <button type="button" class="btn btn-danger" aria-busy=move || pending.get().then_some("true")
+                <button type="button" class=class aria-busy=move || pending.get().then_some("true")
                     disabled=move || pending.get() on:click=confirm>
-                    {move || if pending.get() { "Suspending…" } else { "Suspend" }}
+                    {move || if pending.get() { busy } else { button }}
                 </button>
             </div>
         </Modal>

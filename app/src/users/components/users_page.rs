@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::actions::{ConfirmReset, ConfirmSuspend};
+use super::actions::{Confirm, ConfirmDialog};
 use super::filter_bar::FilterBar;
 use super::icons;
 use super::password_dialog::PasswordDialog;
@@ -218,8 +218,12 @@ fn OpenDialog(
             }
             .into_any()
         }
-        Dialog::ConfirmReset(user) => view! { <ConfirmReset user state /> }.into_any(),
-        Dialog::ConfirmSuspend(user) => view! { <ConfirmSuspend user state /> }.into_any(),
+        Dialog::ConfirmReset(user) => {
+            view! { <ConfirmDialog kind=Confirm::Reset user state /> }.into_any()
+        }
+        Dialog::ConfirmSuspend(user) => {
+            view! { <ConfirmDialog kind=Confirm::Suspend user state /> }.into_any()
+        }
         Dialog::Password { issued, created } => {
             view! { <PasswordDialog issued created state /> }.into_any()
         }
