@@ -55,6 +55,8 @@ impl Browser {
     pub fn new(server: &TestServer) -> Browser {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A reply that never comes fails the test instead of hanging the suite.
+            .timeout(std::time::Duration::from_secs(30))
             .build()
             .unwrap();
         Browser {
