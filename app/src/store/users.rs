@@ -261,43 +261,6 @@ impl Store {
         });
         Ok(())
     }
-
-    /// Sets a user's status (operator and test use; the page's flow comes with its own checks).
-    pub async fn set_status(
-        &self,
-        tenant: TenantId,
-        actor: Option<UserId>,
-        user: UserId,
-        status: Status,
-    ) -> Result<(), StoreError> {
-        let now = now_ms();
-        write_tx!(self, tx => {
-            let changed = sqlx::query(
-                "UPDATE users SET status = $1, updated_at = $2, version = version + 1
-                  WHERE tenant_id = $3 AND id = $4",
-            )
-            .bind(status.as_str())
-            .bind(now)
-            .bind(tenant.0)
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::NotFound);
-            }
-            if status == Status::Suspended {
-                sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2")
-                    .bind(tenant.0)
-                    .bind(user.0)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            audit!(tx, tenant, actor, Some(user), "user.set_status",
-                serde_json::json!({ "status": status.as_str() }));
-        });
-        Ok(())
-    }
 }
 
 /// A generated user for `seed-demo`: the user, when they last signed in, and their roles.

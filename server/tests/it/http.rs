@@ -212,7 +212,7 @@ both!(
 async fn a_suspended_user_is_refused(db: TestDb) -> TestDb {
     let (t, _, agent) = tenant_with_users(&db.store, "acme").await;
     db.store
-        .set_status(t, None, agent, Status::Suspended)
+        .change_status(t, UserId(0), agent, Status::Suspended)
         .await
         .unwrap();
     let server = start(&db).await;

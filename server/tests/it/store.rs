@@ -235,19 +235,19 @@ async fn maintained_counts_follow_every_change(db: TestDb) -> TestDb {
         );
     }
     db.store
-        .set_status(t, None, ids[0], Status::Suspended)
+        .change_status(t, UserId(0), ids[0], Status::Suspended)
         .await
         .unwrap();
     db.store
-        .set_status(t, None, ids[1], Status::Suspended)
+        .change_status(t, UserId(0), ids[1], Status::Suspended)
         .await
         .unwrap();
     db.store
-        .set_status(t, None, ids[1], Status::Suspended)
+        .change_status(t, UserId(0), ids[1], Status::Suspended)
         .await
         .unwrap(); // no change
     db.store
-        .set_status(t, None, ids[0], Status::Active)
+        .change_status(t, UserId(0), ids[0], Status::Active)
         .await
         .unwrap();
     let kept = db.store.tenant_counts(t).await.unwrap();
@@ -332,7 +332,7 @@ async fn password_changes_and_suspension_end_all_sessions(db: TestDb) -> TestDb 
     assert!(!u.password_temporary);
 
     db.store
-        .set_status(t, Some(admin), agent, Status::Suspended)
+        .change_status(t, admin, agent, Status::Suspended)
         .await
         .unwrap();
     assert_eq!(db.store.session_count(t, agent).await.unwrap(), 0);
