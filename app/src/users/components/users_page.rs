@@ -97,6 +97,11 @@ pub struct UsersData {
     page: Resource<Result<crate::users::model::UserPage, AppError>>,
     stats: Resource<Result<UserStats, AppError>>,
     roles: Resource<Result<Vec<crate::users::model::RoleOption>, AppError>>,
+    /// Whether the table is refetching. Owned here, with the resources, not by `UsersPage`: on
+    /// the server the sign-in check's `Suspense` renders the page twice, and a `Transition`
+    /// of the first render could set a signal that render had already disposed (a panic, so a
+    /// 500, about one request in a thousand).
+    loading: RwSignal<bool>,
 }
 
 impl UsersData {
@@ -119,6 +124,7 @@ impl UsersData {
             ),
             stats: Resource::new(move || state.refresh.get(), |_| get_user_stats()),
             roles: Resource::new(|| (), |_| list_roles()),
+            loading: RwSignal::new(false),
         }
     }
 }
@@ -130,9 +136,10 @@ pub fn UsersPage(viewer: Viewer, data: UsersData) -> impl IntoView {
         page,
         stats,
         roles,
+        loading,
     } = data;
     let query = state.query;
-    let (loading, set_loading) = signal(false);
+    let (loading, set_loading) = loading.split();
 
     view! {
         <Title text="User Management" />
