@@ -57,6 +57,22 @@ run_e2e() {
   fi
 }
 
+# The server logs of the browser runs must hold no secret: no password the tests typed or were
+# given (end2end writes each to target/e2e-secrets.txt), no session token or token hash (64 hex
+# digits), no password hash, no cookie.
+check_logs() {
+  say "Server logs hold no secrets"
+  local secrets="$ROOT/target/e2e-secrets.txt" found=0
+  if [ ! -s "$secrets" ]; then echo "the browser tests recorded no secrets to look for"; return 1; fi
+  for log in "$@"; do
+    if grep -n -F -f <(sort -u "$secrets") "$log"; then found=1; fi
+    if grep -n -E -i '[0-9a-f]{64}|argon2id\$|cookie:|omnibots_session=' "$log"; then found=1; fi
+  done
+  if [ "$found" != 0 ]; then echo "secrets in the server log (the lines above)"; return 1; fi
+  echo "$(sort -u "$secrets" | wc -l) secrets, none in $(cat "$@" | wc -l) log lines"
+}
+rm -f "$ROOT/target/e2e-secrets.txt"
+
 E2E_SQLITE_DIR=$(mktemp -d)
 run_e2e sqlite "sqlite://$E2E_SQLITE_DIR/e2e.db" 3107
 rm -rf "$E2E_SQLITE_DIR"
@@ -65,5 +81,7 @@ E2E_PG_DB="omnibots_e2e_$$"
 psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $E2E_PG_DB" >/dev/null
 run_e2e postgres "${PG_ADMIN_URL%/*}/$E2E_PG_DB" 3108
 psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $E2E_PG_DB WITH (FORCE)" >/dev/null
+
+check_logs "$ROOT/target/e2e-sqlite.log" "$ROOT/target/e2e-postgres.log"
 
 say "All tests passed"

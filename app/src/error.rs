@@ -34,6 +34,10 @@ pub enum AppError {
     /// Sign-in refused for a reason the person should know (suspended, expired password).
     #[error("{0}")]
     SignInRefused(String),
+    /// Too many sign-in attempts for this account or from this address: refused, whatever the
+    /// password, until the counting window ends in `minutes` (rounded up).
+    #[error("Too many sign-in attempts. Try again in {}.", minutes_text(*.minutes))]
+    TooManyAttempts { minutes: u64 },
     /// The input broke a rule; each message belongs next to its field.
     #[error("Please correct the highlighted fields.")]
     Invalid(Vec<FieldError>),
@@ -55,6 +59,15 @@ pub enum AppError {
     /// The request did not reach the server or its reply could not be read.
     #[error("Could not reach the server. Check your connection and try again.")]
     Transport(String),
+}
+
+/// "1 minute", "15 minutes".
+fn minutes_text(minutes: u64) -> String {
+    if minutes == 1 {
+        "1 minute".into()
+    } else {
+        format!("{minutes} minutes")
+    }
 }
 
 impl AppError {
@@ -83,6 +96,7 @@ impl AppError {
             AppError::NotSignedIn => 401,
             AppError::Forbidden | AppError::PasswordChangeRequired => 403,
             AppError::SignInFailed | AppError::SignInRefused(_) => 401,
+            AppError::TooManyAttempts { .. } => 429,
             AppError::Invalid(_) => 422,
             AppError::NotFound => 404,
             AppError::Conflict(_) | AppError::NotAllowed(_) => 409,
@@ -96,6 +110,19 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // On the server, a request that cannot be read or decoded is the client's fault: a 400
+        // (413 when the body is over the limit), where server_fn would answer 500.
+        #[cfg(feature = "ssr")]
+        if let Some(status) = bad_request_status(&value) {
+            if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                opts.set_status(status);
+            }
+            return AppError::Transport(if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                "The request is too large.".into()
+            } else {
+                "The request was not understood.".into()
+            });
+        }
         match value {
             // The request could not be decoded: a malformed or hostile body.
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
@@ -103,6 +130,23 @@ impl FromServerFnError for AppError {
             }
             other => AppError::Transport(other.to_string()),
         }
+    }
+}
+
+/// The status of a server-function request the server could not read or decode (`None` for
+/// other errors). On the server, `Deserialization` only comes from reading the request body:
+/// invalid UTF-8, or a body cut off at the size limit.
+#[cfg(feature = "ssr")]
+fn bad_request_status(err: &ServerFnErrorErr) -> Option<axum::http::StatusCode> {
+    use axum::http::StatusCode;
+    match err {
+        ServerFnErrorErr::Deserialization(msg) if msg.contains("length limit") => {
+            Some(StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        ServerFnErrorErr::Args(_)
+        | ServerFnErrorErr::MissingArg(_)
+        | ServerFnErrorErr::Deserialization(_) => Some(StatusCode::BAD_REQUEST),
+        _ => None,
     }
 }
 
@@ -124,6 +168,14 @@ impl From<crate::store::StoreError> for AppError {
                 "This is the last active tenant admin; make another user a tenant admin first."
                     .into(),
             ),
+            // Text PostgreSQL cannot hold (a NUL character) came from the request: the client's
+            // fault, answered 400, not a server failure.
+            StoreError::Database(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("22021") =>
+            {
+                tracing::info!(error = %e, "refused text the database cannot hold");
+                AppError::Transport("The request was not understood.".into())
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 AppError::Internal

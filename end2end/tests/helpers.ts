@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 
@@ -20,6 +20,27 @@ export const SCREENSHOT_DIR = path.resolve(__dirname, '..', 'screenshots');
 
 /** A password that passes every rule (15+ characters, not a common one). */
 export const NEW_PASSWORD = 'correct horse battery staple 42';
+
+/** The site's origin, which a browser sends as `Origin` with every POST. */
+export const ORIGIN = new URL(process.env.BASE_URL ?? 'http://127.0.0.1:3000').origin;
+
+/**
+ * Where the secrets the tests see (passwords, session cookies) are written, one a line, for
+ * `scripts/test.sh` to check that none of them reached the server's log.
+ */
+export const SECRETS_FILE =
+  process.env.E2E_SECRETS_FILE ?? path.join(REPO_ROOT, 'target', 'e2e-secrets.txt');
+
+/** Notes secrets for the log check (see `SECRETS_FILE`). */
+export function rememberSecrets(...values: string[]): void {
+  const lines = values.filter((v) => v.length >= 8).map((v) => `${v}\n`);
+  if (lines.length > 0) {
+    mkdirSync(path.dirname(SECRETS_FILE), { recursive: true });
+    appendFileSync(SECRETS_FILE, lines.join(''));
+  }
+}
+
+rememberSecrets(NEW_PASSWORD);
 
 /** The one message for an unknown workspace, an unknown email or a wrong password. */
 export const SIGN_IN_FAILED = 'That workspace, email and password do not match an account.';
@@ -89,6 +110,7 @@ export function createTenant(prefix: string): CreatedTenant {
   if (!created.tenant || !created.admin_email || !created.temporary_password) {
     throw new Error(`create-tenant printed an incomplete object: ${line}`);
   }
+  rememberSecrets(created.temporary_password);
   return created;
 }
 
@@ -201,6 +223,7 @@ export async function signInAsNewAdmin(page: Page, prefix: string): Promise<Crea
   await expect(page).toHaveURL(urlPath('/'));
   await expect(page.getByRole('heading', { name: 'User Management', level: 1 })).toBeVisible();
   if (js) await waitForHydration(page);
+  rememberSecrets(...(await page.context().cookies()).map((c) => c.value));
   return tenant;
 }
 
@@ -249,17 +272,24 @@ export interface IssuedPassword {
 type Requester = Page['request'];
 
 async function callServer<T>(request: Requester, name: string, data?: unknown): Promise<T> {
+  // Sent from the page's origin, as the page's own fetch would be (the server refuses POSTs
+  // from anywhere else).
   const res =
     data === undefined
       ? await request.post(`/api/${name}`, {
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
           data: '',
         })
-      : await request.post(`/api/${name}`, { data });
+      : await request.post(`/api/${name}`, { data, headers: { origin: ORIGIN } });
   if (!res.ok()) {
     throw new Error(`POST /api/${name} answered ${res.status()}: ${await res.text()}`);
   }
-  return (await res.json()) as T;
+  const body = (await res.json()) as T;
+  const issued = body as { temporary_password?: unknown };
+  if (issued && typeof issued.temporary_password === 'string') {
+    rememberSecrets(issued.temporary_password);
+  }
+  return body;
 }
 
 /** The tenant's roles (`list_roles`), with the signed-in admin's cookies. */

@@ -4,6 +4,7 @@
 //! the real router on port 0 against a fresh database.
 
 pub mod commands;
+pub mod security;
 
 use std::net::SocketAddr;
 
@@ -16,6 +17,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 
 /// Connects to the database of `settings` and applies its migrations.
 pub async fn open_store(settings: &Settings) -> Result<Store, String> {
@@ -46,28 +49,81 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The largest request body accepted (server function arguments are a few KiB at most).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// The whole application: pages, server functions, static files, health checks.
 pub fn router(state: AppState, options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
+    let site = std::sync::Arc::new(security::SiteSecurity::new(
+        state.settings.public_origin.as_deref(),
+        options.site_addr,
+    ));
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            security::provide_request_nonce();
+        }
     };
     let health = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .with_state(state);
     Router::new()
-        .leptos_routes_with_context(&options, routes, context, {
+        .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
         .with_state(options)
         .merge(health)
         // A bug that panics in a handler answers 500 and is logged, instead of dropping the
         // connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ))
+        .layer(axum::middleware::from_fn_with_state(site, security::layer))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_reply),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The span of one request: its id, method and path. Never the query, headers (cookies) or
+/// body.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        id = %id,
+        method = %req.method(),
+        path = %req.uri().path(),
+    )
+}
+
+/// One line per reply: its status and how long it took.
+fn log_reply<B>(
+    res: &axum::http::Response<B>,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    tracing::info!(
+        status = res.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "reply"
+    );
 }
 
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
@@ -98,10 +154,13 @@ pub async fn serve_on(
 ) -> Result<(), String> {
     let store = state.store.clone();
     let app = router(state, options);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server error: {e}"))?;
     store.close().await;
     Ok(())
 }

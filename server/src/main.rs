@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use app::server::throttle::{THROTTLE_HELP, ThrottleRules};
 use app::server::{AppState, Settings, config::SETTINGS_HELP};
 use clap::{Parser, Subcommand};
 use omnibots::commands::{self, CreateTenant};
@@ -11,7 +12,7 @@ use omnibots::commands::{self, CreateTenant};
     name = "omnibots",
     version,
     about = "The OmniBots Tenant Admin Portal: serves the portal (the default) and runs operator commands.",
-    after_help = SETTINGS_HELP
+    after_help = help()
 )]
 struct Cli {
     #[command(subcommand)]
@@ -21,10 +22,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the portal on LEPTOS_SITE_ADDR (the default command).
-    #[command(after_help = SETTINGS_HELP)]
+    #[command(after_help = help())]
     Serve,
     /// Create a tenant with its default roles and first admin; print the admin's temporary password.
-    #[command(after_help = SETTINGS_HELP)]
+    #[command(after_help = help())]
     CreateTenant {
         /// Workspace name used at sign-in: 2-63 lower-case letters, digits and '-'.
         #[arg(long)]
@@ -49,7 +50,7 @@ enum Command {
         json: bool,
     },
     /// Create or top up the demo tenant ("demo") with realistic users; idempotent.
-    #[command(after_help = SETTINGS_HELP)]
+    #[command(after_help = help())]
     SeedDemo {
         /// How many users the demo tenant should have in all.
         #[arg(long, default_value_t = 200)]
@@ -58,6 +59,11 @@ enum Command {
         #[arg(long)]
         serve: bool,
     },
+}
+
+/// Every environment setting, for `--help`.
+fn help() -> String {
+    format!("{SETTINGS_HELP}\n\n{THROTTLE_HELP}")
 }
 
 fn main() -> ExitCode {
@@ -95,20 +101,27 @@ fn main() -> ExitCode {
     }
 }
 
+/// Logs go to stderr, as text or (`OMNIBOTS_LOG_FORMAT=json`) one JSON object per line. Each
+/// request's lines carry its span: request id, method and path.
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if std::env::var("OMNIBOTS_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json")) {
+        builder.json().with_current_span(true).init();
+    } else {
+        builder.init();
+    }
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
     let settings = Settings::from_env()?;
+    let throttle = ThrottleRules::from_env()?;
     let store = omnibots::open_store(&settings).await?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(store, settings).await,
+        Command::Serve => serve(store, settings, throttle).await,
         Command::CreateTenant {
             slug,
             name,
@@ -166,7 +179,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             println!();
             if then_serve {
-                serve(store, settings).await
+                serve(store, settings, throttle).await
             } else {
                 store.close().await;
                 Ok(())
@@ -179,12 +192,17 @@ fn site_addr() -> String {
     std::env::var("LEPTOS_SITE_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into())
 }
 
-async fn serve(store: app::store::Store, settings: Settings) -> Result<(), String> {
+async fn serve(
+    store: app::store::Store,
+    settings: Settings,
+    throttle: ThrottleRules,
+) -> Result<(), String> {
     let conf = leptos::config::get_configuration(None)
         .map_err(|e| format!("leptos configuration: {e}"))?;
     let options = conf.leptos_options;
     let addr = options.site_addr;
     tracing::info!(%addr, database = store.backend(), "serving the Tenant Admin Portal");
-    let state = AppState::new(store, settings);
+    let mut state = AppState::new(store, settings);
+    state.throttle = throttle;
     omnibots::serve(state, options, addr).await
 }

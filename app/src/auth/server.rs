@@ -62,6 +62,14 @@ mod ssr {
     ) -> Result<(), AppError> {
         let state = state()?;
         let slug = workspace.trim().to_lowercase();
+        // Counted before anything else; past the threshold, refused without hashing.
+        let admitted = match crate::server::throttle::admit(&state, &slug, &email).await {
+            Err(AppError::TooManyAttempts { minutes }) => {
+                set_retry_after(minutes * 60);
+                return Err(AppError::TooManyAttempts { minutes });
+            }
+            other => other?,
+        };
         let tenant = if slug.is_empty() || slug.len() > 63 {
             None
         } else {
@@ -80,6 +88,9 @@ mod ssr {
         // the three wrong cases take the same time.
         let hash = creds.as_ref().and_then(|c| c.password_hash.clone());
         let ok = state.hasher.verify(password, hash).await;
+        if ok {
+            admitted.password_was_right(&state).await?;
+        }
         let (Some(tenant), Some(creds), true) = (tenant, creds, ok) else {
             tracing::info!(workspace = %slug, "sign-in failed");
             return Err(AppError::SignInFailed);
@@ -103,6 +114,16 @@ mod ssr {
             "/"
         });
         Ok(())
+    }
+
+    /// Tells the client when to try again (a throttled sign-in).
+    fn set_retry_after(seconds: u64) {
+        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+            opts.insert_header(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
     }
 
     /// Creates a session with a fresh token and hands the browser its cookie.

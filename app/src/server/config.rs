@@ -18,6 +18,10 @@ pub struct Settings {
     pub temporary_password_ttl: Duration,
     /// How many password hashes may run at once (default: the CPU count).
     pub hash_concurrency: usize,
+    /// The origin browsers reach the portal at (`https://admin.example.com`), normalised by
+    /// [`origin_of`]. Every POST must come from it (Origin, else Referer); when it is https,
+    /// replies carry HSTS. `None`: `http://` and the listen address (`LEPTOS_SITE_ADDR`).
+    pub public_origin: Option<String>,
 }
 
 impl Default for Settings {
@@ -29,6 +33,7 @@ impl Default for Settings {
             session_lifetime: Duration::from_secs(12 * 3600),
             temporary_password_ttl: Duration::from_secs(72 * 3600),
             hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            public_origin: None,
         }
     }
 }
@@ -38,11 +43,15 @@ pub const SETTINGS_HELP: &str = "\
 Settings (environment variables):
   DATABASE_URL                    sqlite://data/omnibots.db (default) or postgres://user@host/db
   LEPTOS_SITE_ADDR                listen address (default 127.0.0.1:3000)
+  OMNIBOTS_PUBLIC_URL             the origin browsers use, e.g. https://admin.example.com; POSTs
+                                  from any other origin are refused, https adds HSTS
+                                  (default http://LEPTOS_SITE_ADDR)
   OMNIBOTS_SECURE_COOKIES         true when served over https: cookies get Secure (default false)
   OMNIBOTS_SESSION_IDLE_MINUTES   a session unused this long ends (default 30)
   OMNIBOTS_SESSION_MAX_HOURS      a session ends this long after sign-in (default 12)
   OMNIBOTS_TEMP_PASSWORD_HOURS    an unused temporary password expires (default 72)
   OMNIBOTS_HASH_CONCURRENCY       password hashes run at once (default: CPU count)
+  OMNIBOTS_LOG_FORMAT             text (default) or json: one JSON object per log line
   RUST_LOG                        log filter (default info)";
 
 impl Settings {
@@ -92,8 +101,47 @@ impl Settings {
         if let Some(n) = num("OMNIBOTS_HASH_CONCURRENCY")? {
             s.hash_concurrency = n as usize;
         }
+        if let Some(v) = get("OMNIBOTS_PUBLIC_URL").filter(|v| !v.is_empty()) {
+            s.public_origin = Some(origin_of(&v).filter(|_| is_bare_origin(&v)).ok_or_else(
+                || {
+                    format!(
+                        "OMNIBOTS_PUBLIC_URL must be an origin such as https://admin.example.com \
+                     (scheme, host and optional port; no path), not {v:?}"
+                    )
+                },
+            )?);
+        }
         Ok(s)
     }
+}
+
+/// The origin of a URL (`scheme://host[:port]`), lower-cased and without the scheme's default
+/// port, or `None` when it is not an http(s) URL. A path, query or fragment is dropped; user
+/// information makes it `None`. Used for the setting and to compare Origin and Referer headers.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return None,
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = rest[..end].to_ascii_lowercase();
+    let valid = |c: char| c.is_ascii_alphanumeric() || "-.:[]_".contains(c);
+    if authority.is_empty() || !authority.chars().all(valid) {
+        return None;
+    }
+    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+    Some(format!("{scheme}://{authority}"))
+}
+
+/// Whether a URL given as the public origin has nothing after the origin but a `/`.
+fn is_bare_origin(url: &str) -> bool {
+    url.trim()
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'))
+        .is_some_and(|rest| !rest.contains(['/', '?', '#']))
 }
 
 #[cfg(test)]
@@ -115,5 +163,47 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.contains("OMNIBOTS_SESSION_IDLE_MINUTES"), "{err}");
+    }
+
+    #[test]
+    fn the_public_url_is_kept_as_a_normalised_origin() {
+        let with = |v: &'static str| {
+            Settings::from_lookup(move |k| (k == "OMNIBOTS_PUBLIC_URL").then(|| v.to_string()))
+        };
+        assert_eq!(Settings::from_lookup(|_| None).unwrap().public_origin, None);
+        assert_eq!(
+            with("HTTPS://Admin.Example.com:443/")
+                .unwrap()
+                .public_origin,
+            Some("https://admin.example.com".into())
+        );
+        assert_eq!(
+            with("http://127.0.0.1:3000").unwrap().public_origin,
+            Some("http://127.0.0.1:3000".into())
+        );
+        for bad in [
+            "admin.example.com",
+            "ftp://x.example",
+            "https://x.example/admin",
+            "https://",
+        ] {
+            let err = with(bad).unwrap_err();
+            assert!(err.contains("OMNIBOTS_PUBLIC_URL"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn origins_compare_without_default_ports_case_or_path() {
+        assert_eq!(
+            origin_of("http://LOCALHOST:80/x?y#z").as_deref(),
+            Some("http://localhost")
+        );
+        assert_eq!(
+            origin_of("https://a.example:8443").as_deref(),
+            Some("https://a.example:8443")
+        );
+        assert_eq!(origin_of("null"), None);
+        assert_eq!(origin_of("https://user@a.example/"), None);
+        assert_eq!(origin_of("javascript://a.example"), None);
     }
 }

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod passwords;
 pub mod session;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use crate::error::AppError;
 use crate::store::{SessionUser, Store};
 pub use config::Settings;
 pub use passwords::Hasher;
+pub use throttle::ThrottleRules;
 
 /// Everything a request needs, provided to every server function and page as context.
 #[derive(Clone, Debug)]
@@ -24,6 +26,8 @@ pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
     pub hasher: Hasher,
+    /// Brute-force throttling of sign-in (the defaults unless the caller sets them).
+    pub throttle: ThrottleRules,
 }
 
 impl AppState {
@@ -33,6 +37,7 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             hasher,
+            throttle: ThrottleRules::default(),
         }
     }
 }

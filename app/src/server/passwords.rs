@@ -3,6 +3,7 @@
 //! Hashing runs on tokio's blocking pool behind a semaphore sized to the CPU count, so a burst
 //! of sign-ins queues here instead of starving the async runtime or exhausting memory.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
@@ -40,18 +41,28 @@ pub fn temporary_password() -> String {
 #[derive(Clone, Debug)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    /// How many hashes and verifications have started.
+    runs: Arc<AtomicU64>,
 }
 
 impl Hasher {
     pub fn new(concurrency: usize) -> Hasher {
         Hasher {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            runs: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// How many argon2 hashes and verifications this hasher (and its clones) has run: shows,
+    /// for instance, that a throttled sign-in did no password work.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
     }
 
     /// The argon2id PHC string of `password`.
     pub async fn hash(&self, password: String) -> Result<String, HashError> {
         let _permit = self.permits.acquire().await.map_err(|_| HashError)?;
+        self.runs.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || hash_now(&password))
             .await
             .map_err(|_| HashError)?
@@ -63,6 +74,7 @@ impl Hasher {
         let Ok(_permit) = self.permits.acquire().await else {
             return false;
         };
+        self.runs.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
             let known = hash.is_some();
             let hash = hash.unwrap_or_else(|| dummy_hash().to_string());

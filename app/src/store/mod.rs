@@ -8,6 +8,7 @@
 mod manage;
 mod sessions;
 mod tenants;
+pub mod throttle;
 mod users;
 
 pub use manage::{Arg, ListedPage, ListedUser, Sql};

@@ -356,6 +356,17 @@ pub const MATCH_COUNT_CAP: i64 = 10_000;
 /// Longest search text accepted.
 pub const SEARCH_MAX: usize = 200;
 
+/// The search text as the query uses it: trimmed, without control characters (no name or
+/// email holds one, and PostgreSQL cannot compare text with NUL), at most [`SEARCH_MAX`]
+/// characters.
+pub fn clean_search(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(SEARCH_MAX)
+        .collect()
+}
+
 /// The table's view: filters, sort and page, exactly what the URL query says. Unknown or
 /// malformed values fall back to the defaults, so any URL renders.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -380,12 +391,7 @@ impl UserQuery {
                 .and_then(|v| v.parse::<i64>().ok())
                 .filter(|v| *v > 0)
         };
-        let q: String = get("q")
-            .unwrap_or("")
-            .trim()
-            .chars()
-            .take(SEARCH_MAX)
-            .collect();
+        let q = clean_search(get("q").unwrap_or(""));
         UserQuery {
             q,
             status: get("status").and_then(Status::parse),

@@ -85,7 +85,7 @@ mod ssr {
     use super::*;
     use crate::server::{AppState, passwords, require_admin, state};
     use crate::store::{ListedUser, SessionUser, StoreError, UserId, now_ms};
-    use crate::users::model::{SEARCH_MAX, Status, UserType, validate_user_form};
+    use crate::users::model::{Status, UserType, validate_user_form};
     use crate::users::time;
 
     struct Admin {
@@ -170,7 +170,7 @@ mod ssr {
     pub async fn list(mut query: UserQuery) -> Result<UserPage, AppError> {
         let a = admin().await?;
         // The same bounds as a URL gives, whoever calls.
-        query.q = query.q.trim().chars().take(SEARCH_MAX).collect();
+        query.q = crate::users::model::clean_search(&query.q);
         let page = a.state.store.list_users(a.user.tenant_id, &query).await?;
         let now = now_ms();
         Ok(UserPage {

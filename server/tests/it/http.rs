@@ -7,7 +7,7 @@ use app::server::{Settings, passwords};
 use app::store::{NewUser, Store, TenantId, UserId, now_ms};
 use app::users::model::{Status, UserType};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER, SET_COOKIE};
+use reqwest::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE};
 
 use crate::both;
 use crate::store::new_user;
@@ -53,6 +53,11 @@ impl Reply {
 
 impl Browser {
     pub fn new(server: &TestServer) -> Browser {
+        Browser::at(&server.base)
+    }
+
+    /// A browser for a server at `base` (`http://127.0.0.1:port`), e.g. a spawned binary.
+    pub fn at(base: &str) -> Browser {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             // A reply that never comes fails the test instead of hanging the suite.
@@ -61,7 +66,7 @@ impl Browser {
             .unwrap();
         Browser {
             http,
-            base: server.base.clone(),
+            base: base.to_string(),
             cookie: None,
         }
     }
@@ -86,12 +91,14 @@ impl Browser {
         }
     }
 
-    /// Calls a server function the way the hydrated page does.
+    /// Calls a server function the way the hydrated page does (a browser sends the page's
+    /// `Origin` with every POST).
     pub async fn call(&mut self, endpoint: &str, args: &[(&str, &str)]) -> Reply {
         let req = self
             .http
             .post(format!("{}/api/{endpoint}", self.base))
             .header(ACCEPT, "application/json")
+            .header(ORIGIN, &self.base)
             .form(args);
         self.send(req).await
     }
@@ -102,8 +109,20 @@ impl Browser {
             .http
             .post(format!("{}/api/{endpoint}", self.base))
             .header(ACCEPT, "application/json")
+            .header(ORIGIN, &self.base)
             .json(&args);
         self.send(req).await
+    }
+
+    /// Sends `req` (built on [`Browser::client`]) with the session cookie, and keeps any new
+    /// cookie: for requests the helpers above do not make.
+    pub async fn send_raw(&mut self, req: reqwest::RequestBuilder) -> Reply {
+        self.send(req).await
+    }
+
+    /// The HTTP client and the server's base URL, to build requests by hand.
+    pub fn client(&self) -> (&reqwest::Client, &str) {
+        (&self.http, &self.base)
     }
 
     /// Posts a form the way a browser without JavaScript does.

@@ -4,8 +4,15 @@
 //! otherwise; each test gets its own freshly migrated database (or SQLite file).
 
 mod cli;
+mod cluster;
+mod crash;
 mod http;
+mod isolation;
+mod races;
 mod scale;
+mod security;
+mod sessions;
 mod store;
 mod support;
+mod throttle;
 mod users;

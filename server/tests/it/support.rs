@@ -140,6 +140,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(store: Store, settings: Settings) -> TestServer {
+        TestServer::start_state(AppState::new(store, settings)).await
+    }
+
+    /// Starts on a state the test built (other throttling rules, a second store).
+    pub async fn start_state(state: AppState) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let options = LeptosOptions::builder()
@@ -147,7 +152,6 @@ impl TestServer {
             .site_root("target/site")
             .site_addr(addr)
             .build();
-        let state = AppState::new(store, settings);
         let handle = tokio::spawn(async move {
             let _ = omnibots::serve_on(listener, state, options).await;
         });

@@ -1,0 +1,286 @@
+//! Brute-force throttling of sign-in: attempts are counted per account (workspace + email,
+//! whether or not it exists) and per client address in a fixed window; past a threshold the
+//! attempt is refused before any password work, also when the password is right. A window ends
+//! by itself, so an attacker can delay a person's sign-in for at most one window, never lock
+//! them out for good.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use crate::error::AppError;
+use crate::store::now_ms;
+use crate::store::throttle::AttemptCount;
+
+/// The throttling rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleRules {
+    /// How long a window of counted attempts lasts from its first attempt.
+    pub window: Duration,
+    /// Attempts allowed per account in one window.
+    pub per_account: i64,
+    /// Attempts allowed per client address in one window (an address tries many accounts).
+    pub per_address: i64,
+    /// Take the client address from the last `X-Forwarded-For` entry (the address the trusted
+    /// reverse proxy in front saw) instead of the connection's peer. Only behind such a proxy:
+    /// otherwise clients choose their own address.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for ThrottleRules {
+    fn default() -> Self {
+        ThrottleRules {
+            window: Duration::from_secs(15 * 60),
+            per_account: 10,
+            per_address: 50,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// The throttling settings, for `--help` and the README.
+pub const THROTTLE_HELP: &str = "\
+Sign-in throttling (environment variables):
+  OMNIBOTS_SIGN_IN_WINDOW_MINUTES  attempts are counted in windows this long (default 15)
+  OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT attempts per workspace + email in a window (default 10)
+  OMNIBOTS_SIGN_IN_MAX_PER_ADDRESS attempts per client address in a window (default 50)
+  OMNIBOTS_TRUST_X_FORWARDED_FOR   true behind a reverse proxy that sets X-Forwarded-For
+                                   (default false: the connection's address)";
+
+impl ThrottleRules {
+    /// Reads the rules from the environment.
+    pub fn from_env() -> Result<ThrottleRules, String> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the rules through `get`; a value that does not parse is an error naming it.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<ThrottleRules, String> {
+        let mut r = ThrottleRules::default();
+        let num = |name: &str| -> Result<Option<u64>, String> {
+            match get(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0 && *n < 1 << 31)
+                    .map(Some)
+                    .ok_or_else(|| format!("{name} must be a positive whole number, not {v:?}")),
+            }
+        };
+        if let Some(m) = num("OMNIBOTS_SIGN_IN_WINDOW_MINUTES")? {
+            r.window = Duration::from_secs(m * 60);
+        }
+        if let Some(n) = num("OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT")? {
+            r.per_account = n as i64;
+        }
+        if let Some(n) = num("OMNIBOTS_SIGN_IN_MAX_PER_ADDRESS")? {
+            r.per_address = n as i64;
+        }
+        if let Some(v) = get("OMNIBOTS_TRUST_X_FORWARDED_FOR") {
+            r.trust_forwarded_for = match v.as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" | "" => false,
+                _ => {
+                    return Err(format!(
+                        "OMNIBOTS_TRUST_X_FORWARDED_FOR must be true or false, not {v:?}"
+                    ));
+                }
+            };
+        }
+        Ok(r)
+    }
+
+    fn window_ms(&self) -> i64 {
+        self.window.as_millis() as i64
+    }
+}
+
+fn digest(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// The bucket of an account: the workspace as typed (trimmed, lower-cased) and the email's
+/// uniqueness key. Unknown workspaces and emails get buckets too, so a refusal says nothing
+/// about whether an account exists.
+pub fn account_bucket(workspace: &str, email: &str) -> String {
+    digest(&[
+        "account",
+        &workspace.trim().to_lowercase(),
+        &crate::users::model::email_key(email),
+    ])
+}
+
+/// The bucket of a client address. An IPv6 client usually holds a whole /64, so that is
+/// the unit counted.
+pub fn address_bucket(ip: IpAddr) -> String {
+    let unit = match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    };
+    digest(&["address", &unit])
+}
+
+/// The client address of the current request: the connection's peer, or with
+/// `trust_forwarded_for` the last `X-Forwarded-For` entry (what the proxy saw). `None` when
+/// unknown (the server was not started with connection info).
+pub fn client_address(
+    parts: &axum::http::request::Parts,
+    trust_forwarded_for: bool,
+) -> Option<IpAddr> {
+    if trust_forwarded_for {
+        // Only the last entry: the earlier ones are whatever the client sent.
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|s| s.trim().parse::<IpAddr>().ok());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+/// An attempt that was counted and may go on to the password check.
+#[derive(Debug)]
+pub struct Admitted {
+    account: String,
+    address: Option<(String, AttemptCount)>,
+}
+
+/// Counts this sign-in attempt for its account and the request's address, and refuses it with
+/// [`AppError::TooManyAttempts`] when either is over its threshold. Call before any password
+/// work: a refused attempt costs one small write and no hashing.
+pub async fn admit(state: &AppState, workspace: &str, email: &str) -> Result<Admitted, AppError> {
+    let rules = &state.throttle;
+    let account = account_bucket(workspace, email);
+    let address = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|p| client_address(&p, rules.trust_forwarded_for))
+        .map(address_bucket);
+    let mut buckets = vec![(account.as_str(), rules.per_account)];
+    if let Some(a) = &address {
+        buckets.push((a.as_str(), rules.per_address));
+    }
+    let names: Vec<&str> = buckets.iter().map(|(b, _)| *b).collect();
+    let counts = state
+        .store
+        .count_sign_in_attempt(&names, rules.window_ms())
+        .await?;
+    let now = now_ms();
+    let wait_ms = buckets
+        .iter()
+        .zip(&counts)
+        .filter(|((_, limit), c)| c.attempts > *limit)
+        .map(|(_, c)| c.window_start + rules.window_ms() - now)
+        .max();
+    if let Some(wait_ms) = wait_ms {
+        let minutes = (wait_ms.max(1) as u64).div_ceil(60_000);
+        tracing::warn!(workspace = %workspace.trim().to_lowercase(), minutes, "sign-in throttled");
+        return Err(AppError::TooManyAttempts { minutes });
+    }
+    Ok(Admitted {
+        address: address.map(|a| (a, counts[1])),
+        account,
+    })
+}
+
+impl Admitted {
+    /// The password was right: the account's count starts over (only its password holder can
+    /// do that), and this attempt is taken back out of the address's window (one right
+    /// password must not reset an address that guesses at other accounts).
+    pub async fn password_was_right(self, state: &AppState) -> Result<(), AppError> {
+        state.store.clear_sign_in_attempts(&self.account).await?;
+        if let Some((bucket, count)) = &self.address {
+            state
+                .store
+                .uncount_sign_in_attempt(bucket, count.window_start)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_ignore_case_and_spaces_and_keep_nothing_in_clear() {
+        let a = account_bucket(" Acme ", "Ann@X.com");
+        assert_eq!(a, account_bucket("acme", "ann@x.com "));
+        assert_ne!(a, account_bucket("acme", "bob@x.com"));
+        assert_ne!(
+            a,
+            account_bucket("acmeann", "@x.com"),
+            "parts are separated"
+        );
+        assert!(!a.contains("ann") && a.len() == 64);
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_as_its_64() {
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_bucket(a), address_bucket(b));
+        assert_ne!(address_bucket(a), address_bucket(c));
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(
+            address_bucket(mapped),
+            address_bucket("10.0.0.1".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn forwarded_for_is_used_only_when_trusted() {
+        let (mut parts, ()) = axum::http::Request::builder()
+            .header("x-forwarded-for", "203.0.113.9, 198.51.100.7")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let peer: SocketAddr = "10.1.1.1:5000".parse().unwrap();
+        parts.extensions.insert(axum::extract::ConnectInfo(peer));
+        assert_eq!(client_address(&parts, false), Some(peer.ip()));
+        assert_eq!(
+            client_address(&parts, true),
+            Some("198.51.100.7".parse().unwrap()),
+            "the entry the proxy added, not one the client wrote"
+        );
+    }
+
+    #[test]
+    fn rules_read_from_the_environment() {
+        let r = ThrottleRules::from_lookup(|k| match k {
+            "OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT" => Some("5".into()),
+            "OMNIBOTS_TRUST_X_FORWARDED_FOR" => Some("true".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!((r.per_account, r.per_address), (5, 50));
+        assert!(r.trust_forwarded_for);
+        let err = ThrottleRules::from_lookup(|k| {
+            (k == "OMNIBOTS_SIGN_IN_WINDOW_MINUTES").then(|| "0".into())
+        })
+        .unwrap_err();
+        assert!(err.contains("OMNIBOTS_SIGN_IN_WINDOW_MINUTES"), "{err}");
+    }
+}

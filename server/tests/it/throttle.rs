@@ -1,0 +1,266 @@
+//! Brute-force throttling of sign-in through the real server, on both databases: the account
+//! threshold refuses even the right password (without hashing), parallel attempts are counted
+//! exactly, the per-address threshold, and a window that ends by itself.
+
+use std::time::Duration;
+
+use app::error::AppError;
+use app::server::AppState;
+use app::server::throttle::{ThrottleRules, account_bucket, address_bucket};
+use reqwest::StatusCode;
+use reqwest::header::RETRY_AFTER;
+
+use crate::both;
+use crate::http::{Browser, PASSWORD, tenant_with_users};
+use crate::support::{TestDb, TestServer, sleep_ms, test_settings};
+
+const WRONG: &str = "not the password at all";
+
+fn window_ms(rules: &ThrottleRules) -> i64 {
+    rules.window.as_millis() as i64
+}
+
+/// A server with `rules`, and its state (whose hasher counts the argon2 runs).
+async fn server_with(db: &TestDb, rules: ThrottleRules) -> (TestServer, AppState) {
+    let mut state = AppState::new(db.store.clone(), test_settings(&db.url));
+    state.throttle = rules;
+    (TestServer::start_state(state.clone()).await, state)
+}
+
+fn localhost() -> String {
+    address_bucket("127.0.0.1".parse().unwrap())
+}
+
+async fn the_threshold_refuses_even_the_right_password_without_hashing(db: TestDb) -> TestDb {
+    tenant_with_users(&db.store, "acme").await;
+    let rules = ThrottleRules::default();
+    assert_eq!((rules.per_account, rules.per_address), (10, 50));
+    let (server, state) = server_with(&db, rules.clone()).await;
+    let mut b = Browser::new(&server);
+    for i in 0..10 {
+        let r = b.sign_in("acme", "admin@acme.example", WRONG).await;
+        assert_eq!(r.error(), AppError::SignInFailed, "attempt {i}");
+    }
+    let bucket = account_bucket("acme", "admin@acme.example");
+    assert_eq!(
+        db.store
+            .sign_in_attempts(&bucket, window_ms(&rules))
+            .await
+            .unwrap(),
+        10
+    );
+    let hashed = state.hasher.runs();
+    // The 11th attempt, with the right password and the email in other letter case.
+    let r = b.sign_in(" ACME ", "Admin@Acme.example", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    let AppError::TooManyAttempts { minutes } = r.error() else {
+        panic!("{}", r.body)
+    };
+    assert!((14..=15).contains(&minutes), "{minutes}");
+    assert_eq!(
+        r.error().to_string(),
+        format!("Too many sign-in attempts. Try again in {minutes} minutes.")
+    );
+    let retry: u64 = r.headers[RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert_eq!(retry, minutes * 60);
+    assert!(b.cookie.is_none(), "no session while throttled");
+    assert_eq!(
+        state.hasher.runs(),
+        hashed,
+        "a refused attempt runs no argon2"
+    );
+
+    // Another account of the same tenant is not affected.
+    let other = Browser::new(&server)
+        .sign_in("acme", "agent@acme.example", PASSWORD)
+        .await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+
+    // An email that does not exist is throttled the same way: the reply reveals nothing.
+    let mut c = Browser::new(&server);
+    for _ in 0..10 {
+        let r = c.sign_in("acme", "nobody@acme.example", WRONG).await;
+        assert_eq!(r.error(), AppError::SignInFailed);
+    }
+    let unknown = c.sign_in("acme", "nobody@acme.example", WRONG).await;
+    assert_eq!(unknown.status, StatusCode::TOO_MANY_REQUESTS);
+    let known = b.sign_in("acme", "admin@acme.example", WRONG).await;
+    assert_eq!(unknown.body, known.body, "the same refusal for both");
+    db
+}
+both!(
+    account_threshold,
+    the_threshold_refuses_even_the_right_password_without_hashing
+);
+
+async fn fifty_parallel_wrong_attempts_count_fifty(db: TestDb) -> TestDb {
+    tenant_with_users(&db.store, "acme").await;
+    let rules = ThrottleRules::default();
+    let (server, state) = server_with(&db, rules.clone()).await;
+    let hashed = state.hasher.runs();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let mut b = Browser::new(&server);
+        tasks.push(tokio::spawn(async move {
+            b.sign_in("acme", "admin@acme.example", WRONG).await
+        }));
+    }
+    let (mut failed, mut throttled) = (0, 0);
+    for t in tasks {
+        let r = t.await.unwrap();
+        match r.status {
+            StatusCode::UNAUTHORIZED => {
+                assert_eq!(r.error(), AppError::SignInFailed);
+                failed += 1;
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(matches!(r.error(), AppError::TooManyAttempts { .. }));
+                throttled += 1;
+            }
+            other => panic!("unexpected {other}: {}", r.body),
+        }
+    }
+    let w = window_ms(&rules);
+    let account = db
+        .store
+        .sign_in_attempts(&account_bucket("acme", "admin@acme.example"), w)
+        .await
+        .unwrap();
+    let address = db.store.sign_in_attempts(&localhost(), w).await.unwrap();
+    assert_eq!(
+        (account, address),
+        (50, 50),
+        "every parallel attempt is counted once"
+    );
+    assert_eq!(
+        (failed, throttled),
+        (10, 40),
+        "exactly the threshold got a password check"
+    );
+    assert_eq!(state.hasher.runs() - hashed, 10, "argon2 ran 10 times");
+    db
+}
+both!(parallel_attempts, fifty_parallel_wrong_attempts_count_fifty);
+
+/// Signs in as a client behind a proxy that says it is `forwarded_for`.
+async fn sign_in_from(
+    server: &TestServer,
+    forwarded_for: &str,
+    email: &str,
+    pw: &str,
+) -> StatusCode {
+    reqwest::Client::new()
+        .post(format!("{}/api/sign_in", server.base))
+        .header("accept", "application/json")
+        .header("origin", &server.base)
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[("workspace", "acme"), ("email", email), ("password", pw)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn an_address_is_throttled_across_accounts(db: TestDb) -> TestDb {
+    tenant_with_users(&db.store, "acme").await;
+    let w = window_ms(&ThrottleRules::default());
+    // Direct connections: the peer address counts; a made-up X-Forwarded-For changes nothing.
+    let (server, _) = server_with(&db, ThrottleRules::default()).await;
+    for i in 0..50 {
+        // Five attempts on each of ten accounts: every account stays under its threshold.
+        let email = format!("guess{}@acme.example", i % 10);
+        let spoof = format!("198.51.100.{i}");
+        assert_eq!(
+            sign_in_from(&server, &spoof, &email, WRONG).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        db.store.sign_in_attempts(&localhost(), w).await.unwrap(),
+        50
+    );
+    let mut b = Browser::new(&server);
+    let r = b.sign_in("acme", "admin@acme.example", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert!(b.cookie.is_none());
+    assert_eq!(
+        sign_in_from(&server, "203.0.113.5", "admin@acme.example", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "X-Forwarded-For is not trusted by default"
+    );
+    drop(server);
+
+    // Behind a trusted proxy, the forwarded address counts: another client is not refused.
+    let rules = ThrottleRules {
+        trust_forwarded_for: true,
+        per_address: 5,
+        ..ThrottleRules::default()
+    };
+    let (server, _) = server_with(&db, rules).await;
+    for i in 0..5 {
+        let email = format!("other{i}@acme.example");
+        assert_eq!(
+            sign_in_from(&server, "203.0.113.7", &email, WRONG).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in_from(&server, "203.0.113.7", "agent@acme.example", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in_from(&server, "203.0.113.8", "agent@acme.example", PASSWORD).await,
+        StatusCode::OK
+    );
+    db
+}
+both!(address_threshold, an_address_is_throttled_across_accounts);
+
+async fn the_window_ends_by_itself_and_a_right_password_starts_over(db: TestDb) -> TestDb {
+    tenant_with_users(&db.store, "acme").await;
+    // One attempt per two-second window: the right password right after a wrong one is
+    // refused, and accepted once the window has ended.
+    let rules = ThrottleRules {
+        window: Duration::from_secs(2),
+        per_account: 1,
+        ..ThrottleRules::default()
+    };
+    let (server, _) = server_with(&db, rules).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("acme", "admin@acme.example", WRONG).await;
+    let r = b.sign_in("acme", "admin@acme.example", PASSWORD).await;
+    assert_eq!(r.error(), AppError::TooManyAttempts { minutes: 1 });
+    sleep_ms(2100).await;
+    let r = b.sign_in("acme", "admin@acme.example", PASSWORD).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "the window ended: no permanent lockout"
+    );
+    drop(server);
+
+    // Failures, then the right password: the account starts over; the address keeps its
+    // failures (its right password is taken back out).
+    let rules = ThrottleRules::default();
+    let w = window_ms(&rules);
+    let (server, _) = server_with(&db, rules).await;
+    let mut b = Browser::new(&server);
+    let account = account_bucket("acme", "agent@acme.example");
+    for _ in 0..2 {
+        b.sign_in("acme", "agent@acme.example", WRONG).await;
+    }
+    assert_eq!(db.store.sign_in_attempts(&account, w).await.unwrap(), 2);
+    let before = db.store.sign_in_attempts(&localhost(), w).await.unwrap();
+    let r = b.sign_in("acme", "agent@acme.example", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(db.store.sign_in_attempts(&account, w).await.unwrap(), 0);
+    assert_eq!(
+        db.store.sign_in_attempts(&localhost(), w).await.unwrap(),
+        before
+    );
+    db
+}
+both!(
+    window_expires,
+    the_window_ends_by_itself_and_a_right_password_starts_over
+);
