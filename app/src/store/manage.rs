@@ -112,60 +112,94 @@ const BROAD_SEARCH_MATCHES: i64 = 2_000;
 /// characters.
 pub const PREFIX_SEARCH_MAX_CHARS: usize = 2;
 
-/// `FROM users u WHERE <tenant and filters>`.
+/// How a search of three characters or more finds its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trigram {
+    /// SQLite: the candidates come from the FTS5 trigram table.
+    Table,
+    /// PostgreSQL: `LIKE` on `search_key`, which the planner may answer from the pg_trgm index.
+    Index,
+    /// Either: `LIKE` checked row by row while the sort index is read in order (for a broad
+    /// search, where the page fills after a few thousand rows). On PostgreSQL the expression
+    /// hides the column from the trigram index, whose estimate would otherwise win.
+    Bypass,
+}
+
+/// An FTS5 phrase matching `text` as a substring (with the trigram tokenizer).
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// `FROM users u WHERE <tenant, search and filters>`, appended to `sql`.
 ///
 /// Search is a case-insensitive substring of "first last email" (`search_key`), found through
-/// the trigram index of each backend; one or two characters match the start of the name or the
-/// email instead, through the sort indexes (a trigram index cannot serve them).
-fn filtered(tenant: TenantId, q: &UserQuery, trigram_table: bool) -> Sql {
-    let mut sql = Sql::default();
+/// the trigram index of each backend; one or two characters match the start of the name
+/// ("first last") instead, a range of the name index. (The start of the email too was tried:
+/// its rows come in another order than the name's, and sorting tens of thousands of them made
+/// a one-letter search take 100 ms to a second on PostgreSQL.)
+fn filtered(sql: &mut Sql, tenant: TenantId, q: &UserQuery, trigram: Trigram) {
     sql.push(" FROM users u WHERE u.tenant_id = ")
         .arg(Arg::Int(tenant.0));
     let search = q.q.trim().to_lowercase();
     let chars = search.chars().count();
     if chars > PREFIX_SEARCH_MAX_CHARS {
-        let pattern = format!("%{}%", like_escape(&search));
-        if trigram_table {
-            // The FTS5 trigram table finds the candidates; LIKE keeps the exact meaning.
-            let phrase = format!("\"{}\"", search.replace('"', "\"\""));
-            sql.push(" AND u.id IN (SELECT rowid FROM users_search WHERE users_search MATCH ")
-                .arg(Arg::Text(phrase))
-                .push(")");
+        if trigram == Trigram::Table {
+            // The FTS5 trigram table finds the candidates, and the filters are checked on the
+            // narrow `users_filter_probe` index (a covering index: no wide row is read), so
+            // only the survivors' rows are fetched for the LIKE below, which keeps the exact
+            // meaning.
+            sql.push(
+                " AND u.id IN (SELECT c.id FROM users c WHERE c.id IN \
+                   (SELECT rowid FROM users_search WHERE users_search MATCH ",
+            )
+            .arg(Arg::Text(fts_phrase(&search)))
+            .push(") AND c.tenant_id = ")
+            .arg(Arg::Int(tenant.0));
+            filters(sql, "c", q);
+            sql.push(")");
         }
-        sql.push(" AND u.search_key LIKE ")
-            .arg(Arg::Text(pattern))
+        let column = if trigram == Trigram::Bypass {
+            "(u.search_key || '')"
+        } else {
+            "u.search_key"
+        };
+        sql.push(&format!(" AND {column} LIKE "))
+            .arg(Arg::Text(format!("%{}%", like_escape(&search))))
             .push(" ESCAPE '\\'");
+        if trigram == Trigram::Table {
+            return;
+        }
     } else if chars > 0 {
+        // The start of the name: a range of the name index (a trigram needs three characters).
         let (from, to) = prefix_range(&search);
-        sql.push(" AND ((u.name_key >= ")
-            .arg(Arg::Text(from.clone()))
-            .push(" AND u.name_key < ")
-            .arg(Arg::Text(to.clone()))
-            .push(") OR (u.email_norm >= ")
+        sql.push(" AND u.name_key >= ")
             .arg(Arg::Text(from))
-            .push(" AND u.email_norm < ")
-            .arg(Arg::Text(to))
-            .push("))");
+            .push(" AND u.name_key < ")
+            .arg(Arg::Text(to));
     }
+    filters(sql, "u", q);
+}
+
+/// The status, type and role filters of `q` on the users row `alias`.
+fn filters(sql: &mut Sql, alias: &str, q: &UserQuery) {
     if let Some(s) = q.status {
-        sql.push(" AND u.status = ")
+        sql.push(&format!(" AND {alias}.status = "))
             .arg(Arg::Text(s.as_str().into()));
     }
     if let Some(t) = q.user_type {
-        sql.push(" AND u.user_type = ")
+        sql.push(&format!(" AND {alias}.user_type = "))
             .arg(Arg::Text(t.as_str().into()));
     }
     if let Some(r) = q.role {
         // Correlated, so the page is read in sort order through the status/type indexes and
         // stops at the page size (driving from user_roles would read every holder of the role).
-        sql.push(
-            " AND EXISTS (SELECT 1 FROM user_roles ur WHERE ur.tenant_id = u.tenant_id \
-               AND ur.user_id = u.id AND ur.role_id = ",
-        )
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM user_roles ur WHERE ur.tenant_id = {alias}.tenant_id \
+               AND ur.user_id = {alias}.id AND ur.role_id = "
+        ))
         .arg(Arg::Int(r))
         .push(")");
     }
-    sql
 }
 
 /// The byte-order range of strings that start with `prefix`: `[prefix, prefix + U+10FFFF)`.
@@ -227,18 +261,27 @@ impl Store {
         // Going back a page reads backwards from the cursor, then flips the rows.
         let backwards = q.before.is_some();
         let count = self.count_statement(tenant, q);
-        let matched: i64 = on_pool!(self, pool => {
-            bind_all!(sqlx::query_scalar(&count.text), &count.args).fetch_one(pool).await?
-        });
-        let sql = self.page_statement(tenant, q, matched).await?;
-        let mut rows: Vec<ListedUser> = on_pool!(self, pool => {
-            let fetched = bind_all!(sqlx::query(&sql.text), &sql.args).fetch_all(pool).await?;
-            let mut rows = Vec::with_capacity(fetched.len());
-            for r in &fetched {
-                rows.push(listed_from_row!(r));
-            }
-            rows
-        });
+        let broad = self.broad_search(tenant, q).await?;
+        let sql = self.page_statement(tenant, q, broad).await?;
+        // The count and the page are independent reads: two connections, both cores.
+        let counting = async {
+            let matched: i64 = on_pool!(self, pool => {
+                bind_all!(sqlx::query_scalar(&count.text), &count.args).fetch_one(pool).await?
+            });
+            Ok::<_, StoreError>(matched)
+        };
+        let paging = async {
+            let rows: Vec<ListedUser> = on_pool!(self, pool => {
+                let fetched = bind_all!(sqlx::query(&sql.text), &sql.args).fetch_all(pool).await?;
+                let mut rows = Vec::with_capacity(fetched.len());
+                for r in &fetched {
+                    rows.push(listed_from_row!(r));
+                }
+                rows
+            });
+            Ok::<_, StoreError>(rows)
+        };
+        let (matched, mut rows) = tokio::try_join!(counting, paging)?;
 
         let more = rows.len() as i64 > size;
         rows.truncate(size as usize);
@@ -270,25 +313,62 @@ impl Store {
 
     /// The capped match count of `q` (through the trigram table on SQLite).
     pub fn count_statement(&self, tenant: TenantId, q: &UserQuery) -> Sql {
-        let mut count = filtered(tenant, q, matches!(self, Store::Sqlite(_)));
-        count.text = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 {} LIMIT {}) capped",
-            count.text,
-            MATCH_COUNT_CAP + 1
-        );
+        let mut count = Sql::default();
+        count.push("SELECT COUNT(*) FROM (SELECT 1");
+        let trigram = if matches!(self, Store::Sqlite(_)) {
+            Trigram::Table
+        } else {
+            Trigram::Index
+        };
+        filtered(&mut count, tenant, q, trigram);
+        count.push(&format!(" LIMIT {}) capped", MATCH_COUNT_CAP + 1));
         count
     }
 
+    /// Whether the search text of `q` (three characters or more) is held by more than
+    /// `BROAD_SEARCH_MATCHES` users: the page's plan depends on it, not on the filters. On SQLite
+    /// the trigram table alone answers (all tenants: no row is read), on PostgreSQL the trigram
+    /// index of the tenant's rows.
+    pub async fn broad_search(&self, tenant: TenantId, q: &UserQuery) -> Result<bool, StoreError> {
+        let search = q.q.trim().to_lowercase();
+        if search.chars().count() <= PREFIX_SEARCH_MAX_CHARS {
+            return Ok(false);
+        }
+        let held: i64 = match self {
+            Store::Sqlite(pool) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM users_search WHERE users_search MATCH $1 LIMIT $2)",
+                )
+                .bind(fts_phrase(&search))
+                .bind(BROAD_SEARCH_MATCHES + 1)
+                .fetch_one(pool)
+                .await?
+            }
+            Store::Postgres(pool) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE u.tenant_id = $1
+                       AND u.search_key LIKE $2 ESCAPE '\\' LIMIT $3) held",
+                )
+                .bind(tenant.0)
+                .bind(format!("%{}%", like_escape(&search)))
+                .bind(BROAD_SEARCH_MATCHES + 1)
+                .fetch_one(pool)
+                .await?
+            }
+        };
+        Ok(held > BROAD_SEARCH_MATCHES)
+    }
+
     /// The rows of a page, one more than the page size to know whether a next page exists.
-    /// `matched` (the capped count) picks the plan on SQLite: a search with many matches reads
-    /// the sort index in order and checks each row until the page is full (a few thousand rows
-    /// at most), which beats collecting and sorting every match from the trigram table; a rare
-    /// one goes through the trigram table. Public so the benchmark can time the bare SQL.
+    /// A `broad` search reads the sort index in order and checks each row until the page is
+    /// full (a few thousand rows at most), which beats collecting and sorting every match from
+    /// the trigram index; a rare one goes through the trigram index. Public so the benchmark
+    /// can time the bare SQL.
     pub async fn page_statement(
         &self,
         tenant: TenantId,
         q: &UserQuery,
-        matched: i64,
+        broad: bool,
     ) -> Result<Sql, StoreError> {
         let size = q.page_size() as i64;
         let key = sort_expr(q.sort);
@@ -299,19 +379,32 @@ impl Store {
         } else {
             (">", "ASC")
         };
-        let trigram_table = matches!(self, Store::Sqlite(_)) && matched <= BROAD_SEARCH_MATCHES;
+        let trigram = if broad {
+            Trigram::Bypass
+        } else if matches!(self, Store::Sqlite(_)) {
+            Trigram::Table
+        } else {
+            Trigram::Index
+        };
         // The cursor row's sort key, so the page is a range scan of the sort index.
         let cursor = match q.after.or(q.before) {
             None => None,
             Some(id) => self.cursor_key(tenant, q.sort, id).await?.map(|k| (k, id)),
         };
-        let mut page = filtered(tenant, q, trigram_table);
-        let mut sql = Sql {
-            text: format!("SELECT {LIST_COLUMNS}"),
-            args: Vec::new(),
-        };
-        sql.push(&page.text);
-        sql.args.append(&mut page.args);
+        let mut sql = Sql::default();
+        // PostgreSQL, broad search: the ids of the page first, from the name index alone (it
+        // holds the searched text and the filtered columns), then their rows.
+        let ids_first = broad && matches!(self, Store::Postgres(_));
+        if ids_first {
+            sql.push(&format!(
+                "SELECT {LIST_COLUMNS} FROM users u WHERE u.tenant_id = "
+            ))
+            .arg(Arg::Int(tenant.0))
+            .push(" AND u.id IN (SELECT u.id");
+        } else {
+            sql.push(&format!("SELECT {LIST_COLUMNS}"));
+        }
+        filtered(&mut sql, tenant, q, trigram);
         if let Some((k, id)) = cursor {
             sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
                 .arg(k)
@@ -321,6 +414,9 @@ impl Store {
         }
         sql.push(&format!(" ORDER BY {key} {dir}, u.id {dir} LIMIT "))
             .arg(Arg::Int(size + 1));
+        if ids_first {
+            sql.push(&format!(") ORDER BY {key} {dir}, u.id {dir}"));
+        }
         Ok(sql)
     }
 

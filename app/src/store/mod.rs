@@ -159,7 +159,10 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                // Reads through the OS page cache instead of copying into SQLite's 2 MB one: a
+                // search checks thousands of rows scattered over a gigabyte at a million users.
+                .pragma("mmap_size", "2147418112");
             if let Some(dir) = opts.get_filename().parent()
                 && !dir.as_os_str().is_empty()
             {

@@ -293,6 +293,25 @@ impl Store {
             let mut next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM users")
                 .fetch_one(&mut *tx)
                 .await?;
+            let start = next;
+            // SQLite: the trigram index is filled once per batch below instead of row by row
+            // through its trigger (dropped and re-created inside this transaction, so no other
+            // writer ever sees it missing), and a large page cache keeps the ten B-trees the
+            // rows go into from thrashing the default 2 MB one.
+            let fts_trigger: Option<String> = if postgres {
+                None
+            } else {
+                sqlx::query("PRAGMA cache_size = -524288").execute(&mut *tx).await?;
+                let sql = sqlx::query_scalar(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'users_search_insert'",
+                )
+                .fetch_optional(&mut *tx)
+                .await?;
+                if sql.is_some() {
+                    sqlx::query("DROP TRIGGER users_search_insert").execute(&mut *tx).await?;
+                }
+                sql
+            };
             let mut inserted = 0u64;
             for chunk in users.chunks(ROWS) {
                 let mut sql = String::from(
@@ -341,7 +360,7 @@ impl Store {
                         .bind(crate::users::model::name_key(&u.first_name, &u.last_name))
                         .bind(crate::users::model::search_key(&u.first_name, &u.last_name, &u.email));
                 }
-                let ids: Vec<i64> = q.fetch_all(&mut *tx).await?;
+                let ids: std::collections::HashSet<i64> = q.fetch_all(&mut *tx).await?.into_iter().collect();
                 next += chunk.len() as i64;
                 inserted += ids.len() as u64;
                 let pairs: Vec<(i64, i64)> = chunk
@@ -370,6 +389,19 @@ impl Store {
                 sqlx::query("SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT MAX(id) FROM users))")
                     .execute(&mut *tx)
                     .await?;
+            } else {
+                if let Some(trigger) = fts_trigger {
+                    sqlx::query(
+                        "INSERT INTO users_search (rowid, search_key)
+                         SELECT id, search_key FROM users WHERE id >= $1 AND id < $2 ORDER BY id",
+                    )
+                    .bind(start)
+                    .bind(next)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(&trigger).execute(&mut *tx).await?;
+                }
+                sqlx::query("PRAGMA cache_size = -2000").execute(&mut *tx).await?;
             }
             inserted
         });

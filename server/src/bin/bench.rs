@@ -365,14 +365,9 @@ async fn run_backend(backend: &'static str, a: &Args) -> Result<(), String> {
         .await;
         // The same two statements the store runs for this view, without the rest of the call.
         let count = store.count_statement(t, q);
-        let m = store
-            .list_users(t, q)
-            .await
-            .map_err(|e| e.to_string())?
-            .matches;
-        let matched = if m.capped { m.count + 1 } else { m.count };
+        let broad = store.broad_search(t, q).await.map_err(|e| e.to_string())?;
         let page = store
-            .page_statement(t, q, matched)
+            .page_statement(t, q, broad)
             .await
             .map_err(|e| e.to_string())?;
         let bare_stats = time(a.runs, |_| bare(&store, vec![&count, &page])).await;

@@ -81,7 +81,7 @@ fn expected(all: &[Plain], q: &UserQuery) -> Vec<i64> {
         .iter()
         .filter(|u| match search.chars().count() {
             0 => true,
-            1 | 2 => u.name_key.starts_with(&search) || u.email_norm.starts_with(&search),
+            1 | 2 => u.name_key.starts_with(&search),
             _ => u.search_key.contains(&search),
         })
         .filter(|u| q.status.is_none_or(|s| u.status == s.as_str()))
