@@ -3,6 +3,7 @@
 //! `main.rs` only parses the command line; everything here is callable from tests, which start
 //! the real router on port 0 against a fresh database.
 
+pub mod assets;
 pub mod commands;
 pub mod security;
 
@@ -75,6 +76,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         })
+        .merge(assets::bundle(&options))
         .fallback(leptos_axum::file_and_error_handler_with_context(
             context, shell,
         ))
@@ -153,7 +155,7 @@ pub async fn serve_on(
     options: LeptosOptions,
 ) -> Result<(), String> {
     let store = state.store.clone();
-    let app = router(state, options);
+    let app = router(state, assets::detect_hashed_bundle(options));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

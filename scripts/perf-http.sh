@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The HTTP figures of docs/PERFORMANCE.md, on the release build with SQLite:
+#   1. wrk, 64 connections for 30 s: the signed-in users page (SSR, 50 rows), the list server
+#      function, and a static file of the same server for comparison;
+#   2. the list server function's latency idle, then during a burst of sign-ins (50 at a time,
+#      real argon2id);
+#   3. Lighthouse (desktop) on the signed-in users page.
+# Usage: scripts/perf-http.sh [USERS]   (default 1000000; the demo tenant then holds that many
+# users; the database is kept in target/bench/http-USERS.db, so a second run skips the seeding)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+USERS=${1:-1000000}
+PORT=${PERF_PORT:-3300}
+BASE="http://127.0.0.1:$PORT"
+OUT="target/bench/http-$USERS"
+PASSWORD="perf run: correct horse battery staple"
+LIGHTHOUSE_VERSION=12.2.3
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+scripts/setup.sh --browser
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v wrk >/dev/null 2>&1; then
+  say "Installing wrk"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+if [ ! -x target/tools/node_modules/.bin/lighthouse ]; then
+  say "Installing Lighthouse $LIGHTHOUSE_VERSION"
+  mkdir -p target/tools
+  npm install --prefix target/tools --no-save --no-audit --no-fund "lighthouse@$LIGHTHOUSE_VERSION" >/dev/null
+fi
+
+say "Release build"
+cargo leptos build --release --precompress
+
+mkdir -p "$OUT"
+export DATABASE_URL="sqlite://$PWD/target/bench/http-$USERS.db"
+export LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site
+export OMNIBOTS_PUBLIC_URL="$BASE"
+# The burst signs one account in 50 times at once: it measures hashing, not the throttle.
+export OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT=1000000 OMNIBOTS_SIGN_IN_MAX_PER_ADDRESS=1000000
+say "Seeding the demo tenant with $USERS users (once)"
+/usr/bin/time -f "%e s" target/release/omnibots seed-demo --users "$USERS" | tee "$OUT/seed.txt"
+
+RUST_LOG=warn target/release/omnibots serve >"$OUT/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.2; done
+
+JAR="$OUT/cookies.txt"
+rm -f "$JAR"
+post() { # post ENDPOINT ARGS… (form-encoded, like the sign-in form)
+  local endpoint=$1; shift
+  curl -sS -o /dev/null -w '%{http_code}' -b "$JAR" -c "$JAR" -H "Origin: $BASE" "$@" "$BASE/api/$endpoint"
+}
+TEMPORARY=$(sed -n 's/^ *Password: *\([^ ]*\) *(temporary.*/\1/p' "$OUT/seed.txt")
+if [ -n "$TEMPORARY" ]; then
+  post sign_in -d workspace=demo --data-urlencode email=admin@demo.example \
+    --data-urlencode "password=$TEMPORARY" >/dev/null
+  code=$(post change_password --data-urlencode "current_password=$TEMPORARY" \
+    --data-urlencode "new_password=$PASSWORD")
+  [ "$code" = 200 ] || { echo "password change answered $code"; exit 1; }
+else
+  code=$(post sign_in -d workspace=demo --data-urlencode email=admin@demo.example \
+    --data-urlencode "password=$PASSWORD")
+  [ "$code" = 200 ] || { echo "sign-in answered $code"; exit 1; }
+fi
+COOKIE=$(sed 's/^#HttpOnly_//' "$JAR" | awk 'NF >= 7 && $1 !~ /^#/ { c = $6 "=" $7 } END { print c }')
+[ -n "$COOKIE" ] || { echo "no session cookie"; exit 1; }
+
+LIST_BODY='{"query":{"q":"","status":null,"user_type":null,"role":null,"sort":"name","desc":false,"size":50,"after":null,"before":null}}'
+cat >"$OUT/list.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '$LIST_BODY'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json"
+wrk.headers["Origin"] = "$BASE"
+wrk.headers["Cookie"] = "$COOKIE"
+EOF
+code=$(curl -sS -o "$OUT/list.json" -w '%{http_code}' -H "Cookie: $COOKIE" -H "Origin: $BASE" \
+  -H 'Content-Type: application/json' -d "$LIST_BODY" "$BASE/api/list_users")
+[ "$code" = 200 ] || { echo "list_users answered $code: $(head -c 300 "$OUT/list.json")"; exit 1; }
+rows=$(grep -o '"email"' "$OUT/list.json" | wc -l)
+echo "list_users: $rows rows"
+code=$(curl -sS -o "$OUT/page.html" -w '%{http_code}' -H "Cookie: $COOKIE" "$BASE/")
+[ "$code" = 200 ] || { echo "users page answered $code"; exit 1; }
+CSS=$(grep -o '/pkg/omnibots[^"]*\.css' "$OUT/page.html" | head -1)
+
+wrk_run() { # wrk_run NAME ARGS…
+  local name=$1; shift
+  say "wrk: $name"
+  wrk --latency "$@" | tee "$OUT/wrk-$name.txt"
+}
+wrk_run users-page -t2 -c64 -d30s -H "Cookie: $COOKIE" "$BASE/"
+wrk_run list-users -t2 -c64 -d30s -s "$OUT/list.lua" "$BASE/api/list_users"
+wrk_run static-css -t2 -c64 -d30s "$BASE$CSS"
+
+say "The list function idle, then during sign-in bursts"
+wrk_run list-idle -t1 -c4 -d20s -s "$OUT/list.lua" "$BASE/api/list_users"
+burst() {
+  local end=$((SECONDS + 22)) n=0
+  while [ $SECONDS -lt $end ]; do
+    seq 50 | xargs -P 50 -I{} curl -sS -o /dev/null -H "Origin: $BASE" -d workspace=demo \
+      --data-urlencode email=admin@demo.example --data-urlencode "password=$PASSWORD" \
+      -w '%{http_code}\n' "$BASE/api/sign_in" >>"$OUT/burst-codes.txt"
+    n=$((n + 50))
+  done
+  echo "$n sign-ins" >"$OUT/burst-count.txt"
+}
+rm -f "$OUT/burst-codes.txt"
+burst &
+BURST=$!
+sleep 1
+wrk_run list-during-sign-ins -t1 -c4 -d20s -s "$OUT/list.lua" "$BASE/api/list_users"
+wait $BURST
+echo "sign-ins during the run: $(cat "$OUT/burst-count.txt"); replies: $(sort "$OUT/burst-codes.txt" | uniq -c | tr '\n' ' ')"
+
+say "Lighthouse (desktop) on the signed-in users page"
+CHROME_PATH=/usr/bin/chromium target/tools/node_modules/.bin/lighthouse "$BASE/" \
+  --preset=desktop --quiet --output=json --output-path="$OUT/lighthouse.json" \
+  --only-categories=performance,accessibility,best-practices \
+  --extra-headers="{\"Cookie\": \"$COOKIE\"}" \
+  --chrome-flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync"
+python3 - "$OUT/lighthouse.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for k, c in r["categories"].items():
+    print(f"{c['title']}: {round(c['score'] * 100)}")
+for a in ["largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift", "first-contentful-paint"]:
+    print(f"{r['audits'][a]['title']}: {r['audits'][a]['displayValue']}")
+for k, c in r["categories"].items():
+    for ref in c["auditRefs"]:
+        a = r["audits"][ref["id"]]
+        if ref["weight"] > 0 and a.get("score") is not None and a["score"] < 1:
+            print(f"  {k}: {a['id']} score {a['score']}: {a.get('displayValue', '')}")
+EOF
+
+say "Bundle sizes on the wire"
+for f in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do
+  printf '%s raw %s gzip %s brotli %s\n' "$(basename "$f")" "$(stat -c %s "$f")" \
+    "$(stat -c %s "$f.gz" 2>/dev/null || echo -)" "$(stat -c %s "$f.br" 2>/dev/null || echo -)"
+done
