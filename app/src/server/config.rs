@@ -16,7 +16,8 @@ pub struct Settings {
     pub session_lifetime: Duration,
     /// An unused temporary password stops working after this long.
     pub temporary_password_ttl: Duration,
-    /// How many password hashes may run at once (default: the CPU count).
+    /// How many password hashes may run at once (default: one less than the CPU count, at least
+    /// one): a burst of sign-ins never takes every core from the pages.
     pub hash_concurrency: usize,
     /// The origin browsers reach the portal at (`https://admin.example.com`), normalised by
     /// [`origin_of`]. Every POST must come from it (Origin, else Referer); when it is https,
@@ -32,7 +33,8 @@ impl Default for Settings {
             session_idle: Duration::from_secs(30 * 60),
             session_lifetime: Duration::from_secs(12 * 3600),
             temporary_password_ttl: Duration::from_secs(72 * 3600),
-            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            hash_concurrency: std::thread::available_parallelism()
+                .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             public_origin: None,
         }
     }
@@ -50,7 +52,7 @@ Settings (environment variables):
   OMNIBOTS_SESSION_IDLE_MINUTES   a session unused this long ends (default 30)
   OMNIBOTS_SESSION_MAX_HOURS      a session ends this long after sign-in (default 12)
   OMNIBOTS_TEMP_PASSWORD_HOURS    an unused temporary password expires (default 72)
-  OMNIBOTS_HASH_CONCURRENCY       password hashes run at once (default: CPU count)
+  OMNIBOTS_HASH_CONCURRENCY       password hashes run at once (default: CPU count - 1, at least 1)
   OMNIBOTS_LOG_FORMAT             text (default) or json: one JSON object per log line
   RUST_LOG                        log filter (default info)";
 
