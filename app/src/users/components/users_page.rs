@@ -97,11 +97,12 @@ pub struct UsersData {
     page: Resource<Result<crate::users::model::UserPage, AppError>>,
     stats: Resource<Result<UserStats, AppError>>,
     roles: Resource<Result<Vec<crate::users::model::RoleOption>, AppError>>,
-    /// Whether the table is refetching. Owned here, with the resources, not by `UsersPage`: on
-    /// the server the sign-in check's `Suspense` renders the page twice, and a `Transition`
-    /// of the first render could set a signal that render had already disposed (a panic, so a
-    /// 500, about one request in a thousand).
-    loading: RwSignal<bool>,
+    /// Whether the table is refetching, and its setter. Owned here, with the resources, not by
+    /// `UsersPage`: on the server the sign-in check's `Suspense` renders the page twice, and the
+    /// table of the first render could read a signal that render had already disposed (a
+    /// panic: a 500 or a reply that never ends, about one request in a thousand). Split here
+    /// too: `RwSignal::split` makes new signals, owned by whoever calls it.
+    loading: (ReadSignal<bool>, WriteSignal<bool>),
 }
 
 impl UsersData {
@@ -124,7 +125,7 @@ impl UsersData {
             ),
             stats: Resource::new(move || state.refresh.get(), |_| get_user_stats()),
             roles: Resource::new(|| (), |_| list_roles()),
-            loading: RwSignal::new(false),
+            loading: signal(false),
         }
     }
 }
@@ -139,7 +140,7 @@ pub fn UsersPage(viewer: Viewer, data: UsersData) -> impl IntoView {
         loading,
     } = data;
     let query = state.query;
-    let (loading, set_loading) = loading.split();
+    let (loading, set_loading) = loading;
 
     view! {
         <Title text="User Management" />
