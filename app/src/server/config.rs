@@ -70,15 +70,7 @@ impl Settings {
             s.database_url = url;
         }
         if let Some(v) = get("OMNIBOTS_SECURE_COOKIES") {
-            s.secure_cookies = match v.as_str() {
-                "1" | "true" | "yes" => true,
-                "0" | "false" | "no" | "" => false,
-                _ => {
-                    return Err(format!(
-                        "OMNIBOTS_SECURE_COOKIES must be true or false, not {v:?}"
-                    ));
-                }
-            };
+            s.secure_cookies = flag("OMNIBOTS_SECURE_COOKIES", &v)?;
         }
         let num = |name: &str| -> Result<Option<u64>, String> {
             match get(name) {
@@ -114,6 +106,16 @@ impl Settings {
             )?);
         }
         Ok(s)
+    }
+}
+
+/// A true/false setting: `1`/`true`/`yes` or `0`/`false`/`no`/empty; anything else is an error
+/// naming the setting.
+pub fn flag(name: &str, value: &str) -> Result<bool, String> {
+    match value {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" | "" => Ok(false),
+        _ => Err(format!("{name} must be true or false, not {value:?}")),
     }
 }
 

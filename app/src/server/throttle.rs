@@ -79,15 +79,7 @@ impl ThrottleRules {
             r.per_address = n as i64;
         }
         if let Some(v) = get("OMNIBOTS_TRUST_X_FORWARDED_FOR") {
-            r.trust_forwarded_for = match v.as_str() {
-                "1" | "true" | "yes" => true,
-                "0" | "false" | "no" | "" => false,
-                _ => {
-                    return Err(format!(
-                        "OMNIBOTS_TRUST_X_FORWARDED_FOR must be true or false, not {v:?}"
-                    ));
-                }
-            };
+            r.trust_forwarded_for = super::config::flag("OMNIBOTS_TRUST_X_FORWARDED_FOR", &v)?;
         }
         Ok(r)
     }
