@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use app::server::throttle::{THROTTLE_HELP, ThrottleRules};
+use app::server::throttle::THROTTLE_HELP;
 use app::server::{AppState, Settings, config::SETTINGS_HELP};
 use clap::{Parser, Subcommand};
 use omnibots::commands::{self, CreateTenant};
@@ -118,10 +118,9 @@ fn init_logging() {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let settings = Settings::from_env()?;
-    let throttle = ThrottleRules::from_env()?;
     let store = omnibots::open_store(&settings).await?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(store, settings, throttle).await,
+        Command::Serve => serve(store, settings).await,
         Command::CreateTenant {
             slug,
             name,
@@ -179,7 +178,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             println!();
             if then_serve {
-                serve(store, settings, throttle).await
+                serve(store, settings).await
             } else {
                 store.close().await;
                 Ok(())
@@ -192,17 +191,12 @@ fn site_addr() -> String {
     std::env::var("LEPTOS_SITE_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into())
 }
 
-async fn serve(
-    store: app::store::Store,
-    settings: Settings,
-    throttle: ThrottleRules,
-) -> Result<(), String> {
+async fn serve(store: app::store::Store, settings: Settings) -> Result<(), String> {
     let conf = leptos::config::get_configuration(None)
         .map_err(|e| format!("leptos configuration: {e}"))?;
     let options = conf.leptos_options;
     let addr = options.site_addr;
     tracing::info!(%addr, database = store.backend(), "serving the Tenant Admin Portal");
-    let mut state = AppState::new(store, settings);
-    state.throttle = throttle;
+    let state = AppState::new(store, settings);
     omnibots::serve(state, options, addr).await
 }

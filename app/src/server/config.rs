@@ -23,6 +23,8 @@ pub struct Settings {
     /// [`origin_of`]. Every POST must come from it (Origin, else Referer); when it is https,
     /// replies carry HSTS. `None`: `http://` and the listen address (`LEPTOS_SITE_ADDR`).
     pub public_origin: Option<String>,
+    /// Brute-force throttling of sign-in (`OMNIBOTS_SIGN_IN_*`).
+    pub throttle: super::throttle::ThrottleRules,
 }
 
 impl Default for Settings {
@@ -36,6 +38,7 @@ impl Default for Settings {
             hash_concurrency: std::thread::available_parallelism()
                 .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             public_origin: None,
+            throttle: super::throttle::ThrottleRules::default(),
         }
     }
 }
@@ -105,6 +108,7 @@ impl Settings {
                 },
             )?);
         }
+        s.throttle = super::throttle::ThrottleRules::from_lookup(&get)?;
         Ok(s)
     }
 }

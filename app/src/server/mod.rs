@@ -26,8 +26,6 @@ pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
     pub hasher: Hasher,
-    /// Brute-force throttling of sign-in (the defaults unless the caller sets them).
-    pub throttle: ThrottleRules,
 }
 
 impl AppState {
@@ -37,7 +35,6 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             hasher,
-            throttle: ThrottleRules::default(),
         }
     }
 }

@@ -50,11 +50,6 @@ Sign-in throttling (environment variables):
                                    (default false: the connection's address)";
 
 impl ThrottleRules {
-    /// Reads the rules from the environment.
-    pub fn from_env() -> Result<ThrottleRules, String> {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
     /// Reads the rules through `get`; a value that does not parse is an error naming it.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<ThrottleRules, String> {
         let mut r = ThrottleRules::default();
@@ -163,7 +158,7 @@ pub struct Admitted {
 /// [`AppError::TooManyAttempts`] when either is over its threshold. Call before any password
 /// work: a refused attempt costs one small write and no hashing.
 pub async fn admit(state: &AppState, workspace: &str, email: &str) -> Result<Admitted, AppError> {
-    let rules = &state.throttle;
+    let rules = &state.settings.throttle;
     let account = account_bucket(workspace, email);
     let address = leptos::prelude::use_context::<axum::http::request::Parts>()
         .and_then(|p| client_address(&p, rules.trust_forwarded_for))

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use app::error::AppError;
-use app::server::AppState;
 use app::server::throttle::{ThrottleRules, account_bucket, address_bucket};
+use app::server::{AppState, Settings};
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 
@@ -22,8 +22,11 @@ fn window_ms(rules: &ThrottleRules) -> i64 {
 
 /// A server with `rules`, and its state (whose hasher counts the argon2 runs).
 async fn server_with(db: &TestDb, rules: ThrottleRules) -> (TestServer, AppState) {
-    let mut state = AppState::new(db.store.clone(), test_settings(&db.url));
-    state.throttle = rules;
+    let settings = Settings {
+        throttle: rules,
+        ..test_settings(&db.url)
+    };
+    let state = AppState::new(db.store.clone(), settings);
     (TestServer::start_state(state.clone()).await, state)
 }
 
