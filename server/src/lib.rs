@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod commands;
+pub mod rerender;
 pub mod security;
 
 use std::net::SocketAddr;
@@ -82,6 +83,8 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         ))
         .with_state(options)
         .merge(health)
+        // Inside the catch-panic layer: a GET whose render panicked is rendered again first.
+        .layer(axum::middleware::from_fn(rerender::layer))
         // A bug that panics in a handler answers 500 and is logged, instead of dropping the
         // connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())

@@ -9,6 +9,7 @@ mod crash;
 mod http;
 mod isolation;
 mod races;
+mod render;
 mod scale;
 mod security;
 mod sessions;
