@@ -147,8 +147,7 @@ pub async fn seed_demo(
         None => reissue_if_temporary(store, settings, tenant).await?,
     };
     let have = store.tenant_counts(tenant).await.map_err(db)?.total as u64;
-    let mut added = 0;
-    if have < users {
+    let added = if have < users {
         let roles: Vec<i64> = store
             .role_ids(tenant)
             .await
@@ -156,29 +155,45 @@ pub async fn seed_demo(
             .into_iter()
             .map(|r| r.0)
             .collect();
-        let mut next = have;
-        let mut analyzed_at = have;
-        while next < users {
-            let batch: Vec<SeedUser> = (next..users.min(next + 20_000))
-                .map(|i| demo_user(i, &roles))
-                .collect();
-            next += batch.len() as u64;
-            added += store.seed_users(tenant, &batch).await.map_err(db)?;
-            // Fresh statistics whenever the table has doubled (and at the end), so the
-            // foreign-key checks of the next batches keep their index plans; after every
-            // batch this cost PostgreSQL half a second a time at a million.
-            if next >= 2 * analyzed_at.max(10_000) || next >= users {
-                store.analyze_users().await.map_err(db)?;
-                analyzed_at = next;
-            }
-        }
-    }
+        seed_range(store, tenant, have, users, |i| demo_user(i, &roles))
+            .await
+            .map_err(db)?
+    } else {
+        0
+    };
     Ok(DemoSignIn {
         workspace: DEMO_SLUG.into(),
         email: DEMO_ADMIN.into(),
         temporary_password: password,
         users_added: added,
     })
+}
+
+/// Adds the users numbered `from..to`, made by `make`, to `tenant` in batches of 20,000;
+/// returns how many went in (an email already there is skipped). Statistics are refreshed
+/// whenever the table has doubled and at the end, so the foreign-key checks of later batches
+/// keep their index plans (planned against an empty table, PostgreSQL scans it and the load
+/// turns quadratic; after every batch the refresh cost half a second a time at a million).
+pub async fn seed_range(
+    store: &Store,
+    tenant: TenantId,
+    from: u64,
+    to: u64,
+    make: impl Fn(u64) -> SeedUser,
+) -> Result<u64, app::store::StoreError> {
+    let mut added = 0;
+    let mut next = from;
+    let mut analyzed_at = from;
+    while next < to {
+        let batch: Vec<SeedUser> = (next..to.min(next + 20_000)).map(&make).collect();
+        next += batch.len() as u64;
+        added += store.seed_users(tenant, &batch).await?;
+        if next >= 2 * analyzed_at.max(10_000) || next >= to {
+            store.analyze_users().await?;
+            analyzed_at = next;
+        }
+    }
+    Ok(added)
 }
 
 async fn reissue_if_temporary(

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use app::server::passwords;
 use app::store::{Arg, NewTenant, NewUser, Sql, Store, TenantId};
 use app::users::model::{SortKey, Status, UserQuery, UserType, ValidUser};
-use omnibots::commands::demo_user;
+use omnibots::commands::{demo_user, seed_range};
 
 struct Args {
     users: u64,
@@ -40,6 +40,10 @@ fn args() -> Result<Args, String> {
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
+    }
+    // Page 2,000 of 50 rows is one of the measured operations.
+    if a.users < 100_000 {
+        return Err("--users: at least 100000 (page 2,000 of 50 rows is measured)".into());
     }
     Ok(a)
 }
@@ -207,23 +211,15 @@ async fn seed(store: &Store, users: u64) -> Result<(TenantId, Option<Duration>),
             .map(|r| r.0)
             .collect();
         let have = store.tenant_counts(t).await.map_err(db)?.total as u64;
-        let mut i = have;
-        while i < n {
-            let batch: Vec<_> = (i..n.min(i + 20_000))
-                .map(|k| {
-                    let mut u = demo_user(k, &roles);
-                    if k % 250_000 == 7 {
-                        u.user.last_name = RARE_SURNAME.into();
-                    }
-                    u
-                })
-                .collect();
-            i += batch.len() as u64;
-            store.seed_users(t, &batch).await.map_err(db)?;
-            // Fresh statistics, so PostgreSQL replans its foreign-key checks (planned against
-            // an empty table they scan it, which makes the load quadratic).
-            store.analyze_users().await.map_err(db)?;
-        }
+        seed_range(store, t, have, n, |k| {
+            let mut u = demo_user(k, &roles);
+            if k % 250_000 == 7 {
+                u.user.last_name = RARE_SURNAME.into();
+            }
+            u
+        })
+        .await
+        .map_err(db)?;
         tenants.push(t);
     }
     exec(store, "ANALYZE").await;
