@@ -70,3 +70,93 @@ impl<F: Future> Future for CatchPanic<F> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::Router;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A page whose first `failures` renders panic (or, with `stall`, never end).
+    fn site(calls: Arc<AtomicUsize>, failures: usize, stall: bool) -> Router {
+        let page = move || {
+            let calls = calls.clone();
+            async move {
+                if calls.fetch_add(1, Ordering::SeqCst) < failures {
+                    if stall {
+                        std::future::pending::<()>().await;
+                    }
+                    panic!("a render that fails (expected in this test)");
+                }
+                "the page"
+            }
+        };
+        Router::new()
+            .route("/", get(page.clone()).post(page))
+            .layer(axum::middleware::from_fn(layer))
+    }
+
+    async fn send(site: Router, method: Method) -> Result<(StatusCode, String), ()> {
+        let req = Request::builder()
+            .method(method)
+            .uri("/")
+            .body(Body::empty())
+            .unwrap();
+        // A panic that gets through ends the spawned task.
+        let res = tokio::spawn(site.oneshot(req))
+            .await
+            .map_err(|e| assert!(e.is_panic()))?
+            .unwrap();
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        Ok((status, String::from_utf8(body.to_vec()).unwrap()))
+    }
+
+    #[tokio::test]
+    async fn a_get_is_rendered_again_after_panics() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let reply = send(site(calls.clone(), 2, false), Method::GET).await;
+        assert_eq!(reply, Ok((StatusCode::OK, "the page".to_string())));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_get_that_always_panics_panics_after_three_tries() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let reply = send(site(calls.clone(), usize::MAX, false), Method::GET).await;
+        assert_eq!(
+            reply,
+            Err(()),
+            "the last panic reaches the catch-panic layer"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), RETRIES + 1);
+    }
+
+    #[tokio::test]
+    async fn a_post_is_never_tried_twice() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let reply = send(site(calls.clone(), 1, false), Method::POST).await;
+        assert_eq!(reply, Err(()));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_stalled_get_is_rendered_again_after_the_patience() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let reply = send(site(calls.clone(), 1, true), Method::GET).await;
+        assert_eq!(reply, Ok((StatusCode::OK, "the page".to_string())));
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "the stalled try, then a new one"
+        );
+    }
+}
