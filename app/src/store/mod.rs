@@ -140,8 +140,10 @@ macro_rules! write_tx {
 }
 pub(crate) use write_tx;
 
-/// Samples the statistics SQLite's planner lacks or has outgrown.
-const SQLITE_OPTIMIZE: &str = "PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002";
+/// Reads the user tables whole for SQLite's statistics (no sampling limit for this one run,
+/// then the connection's limit again).
+const SQLITE_ANALYZE_USERS: &str =
+    "PRAGMA analysis_limit = 0; ANALYZE users; ANALYZE user_roles; PRAGMA analysis_limit = 400";
 
 impl Store {
     /// Connects to `url` (`sqlite://path` or `postgres://…`). A SQLite file and its folder are
@@ -205,8 +207,10 @@ impl Store {
     /// Refreshes the planner's statistics of the user tables after a bulk load, so plans see
     /// the real sizes: PostgreSQL plans its foreign-key checks once per connection, and SQLite
     /// without statistics read a page's roles by scanning every grant of the tenant (360 ms at a
-    /// million users instead of 1.6). On SQLite only tables whose statistics are missing or
-    /// stale are sampled (`PRAGMA optimize`), a few hundred rows per index.
+    /// million users instead of 1.6). On SQLite the two tables are read whole (1.8 s at a
+    /// million): `PRAGMA optimize` skipped a table grown less than tenfold since its last
+    /// statistics, and a million users planned on the figures of 300,000 served the list
+    /// function 10 % slower.
     pub async fn analyze_users(&self) -> Result<(), StoreError> {
         match self {
             Store::Postgres(pool) => {
@@ -215,7 +219,9 @@ impl Store {
             }
             Store::Sqlite(pool) => {
                 let mut conn = pool.acquire().await?;
-                sqlx::query(SQLITE_OPTIMIZE).execute(&mut *conn).await?;
+                sqlx::raw_sql(SQLITE_ANALYZE_USERS)
+                    .execute(&mut *conn)
+                    .await?;
             }
         }
         Ok(())
