@@ -97,11 +97,9 @@ pub struct UsersData {
     page: Resource<Result<crate::users::model::UserPage, AppError>>,
     stats: Resource<Result<UserStats, AppError>>,
     roles: Resource<Result<Vec<crate::users::model::RoleOption>, AppError>>,
-    /// Whether the table is refetching, and its setter. Owned here, with the resources, not by
-    /// `UsersPage`: on the server the sign-in check's `Suspense` renders the page twice, and the
-    /// table of the first render could read a signal that render had already disposed (a
-    /// panic: a 500 or a reply that never ends, about one request in a thousand). Split here
-    /// too: `RwSignal::split` makes new signals, owned by whoever calls it.
+    /// Whether the table is refetching, and its setter, made with the resources. (Moving it
+    /// here did not end the rare "already been disposed" panic of the server render; that is a
+    /// Leptos fault, handled by `server/src/rerender.rs`.)
     loading: (ReadSignal<bool>, WriteSignal<bool>),
 }
 
