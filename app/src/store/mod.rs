@@ -140,10 +140,9 @@ macro_rules! write_tx {
 }
 pub(crate) use write_tx;
 
-/// Reads the user tables whole for SQLite's statistics (no sampling limit for this one run,
-/// then the connection's limit again).
-const SQLITE_ANALYZE_USERS: &str =
-    "PRAGMA analysis_limit = 0; ANALYZE users; ANALYZE user_roles; PRAGMA analysis_limit = 400";
+/// Rows SQLite samples per index when it refreshes statistics on its own (`PRAGMA optimize`
+/// at connect).
+const SQLITE_ANALYSIS_LIMIT: &str = "400";
 
 impl Store {
     /// Connects to `url` (`sqlite://path` or `postgres://…`). A SQLite file and its folder are
@@ -167,7 +166,7 @@ impl Store {
                 .pragma("temp_store", "memory")
                 // Statistics for the planner, refreshed where missing or stale, on every new
                 // connection (SQLite's advice for long-lived connections; cheap when fresh).
-                .pragma("analysis_limit", "400")
+                .pragma("analysis_limit", SQLITE_ANALYSIS_LIMIT)
                 .pragma("optimize", "0x10002")
                 // Reads through the OS page cache instead of copying into SQLite's 2 MB one: a
                 // search checks thousands of rows scattered over a gigabyte at a million users.
@@ -218,10 +217,13 @@ impl Store {
                 sqlx::query("ANALYZE user_roles").execute(pool).await?;
             }
             Store::Sqlite(pool) => {
+                // Whole tables for this one run, then the connection's sampling limit again.
+                let sql = format!(
+                    "PRAGMA analysis_limit = 0; ANALYZE users; ANALYZE user_roles;
+                     PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}"
+                );
                 let mut conn = pool.acquire().await?;
-                sqlx::raw_sql(SQLITE_ANALYZE_USERS)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::raw_sql(&sql).execute(&mut *conn).await?;
             }
         }
         Ok(())
