@@ -45,16 +45,31 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The pages anyone may open. Every other route is a signed-in page: the server's page guard
+/// resolves its session before it renders (redirecting to sign-in or to "Choose a new
+/// password"), so a route missing from this list fails closed.
+pub const PUBLIC_PATHS: &[&str] = &["/sign-in"];
+
 /// The routes of the portal.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Who is signed in, as the page guard resolved it for this document: serialized into the
+    // page by the server, read back while hydrating, and kept for client-side navigation.
+    let signed_in = leptos::server::SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        let found = server::request_signed_in();
+        #[cfg(not(feature = "ssr"))]
+        let found = auth::model::SignedIn::Unknown;
+        found
+    });
+    provide_context(signed_in.into_inner());
     view! {
         <Title formatter=|page: String| format!("{page} · OmniBots Tenant Admin") />
         <Router>
             <Routes fallback=NotFoundPage>
-                // Signed-in pages render whole before the first byte, so the redirect to sign-in
-                // or to "Choose a new password" is always a real HTTP redirect.
+                // Signed-in pages render whole before the first byte (their status, e.g. of a
+                // failed sign-in check, is known before it is sent).
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                 <Route path=path!("/sign-in") view=SignInPage />
                 <Route path=path!("/change-password") view=ChangePasswordPage ssr=SsrMode::Async />

@@ -3,62 +3,66 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
-use leptos_router::hooks::use_location;
 
-use crate::auth::model::Viewer;
-use crate::auth::server::get_viewer;
+use crate::auth::model::{SignedIn, Viewer};
 use crate::error::AppError;
 use crate::ui::SignedInHeader;
-use crate::users::components::{UsersData, UsersPage};
+use crate::users::components::UsersPage;
 
-/// Resolves who is signed in and renders `children` with them. Sends people without a
-/// session to sign-in, and people with a temporary password to "Choose a new password".
+/// A signed-in page: `children` get the viewer the server's page guard resolved before the page
+/// rendered (`server/src/guard.rs`). Nothing here waits or re-renders: the page is built once.
+/// Never put a signed-in page inside a `Suspense` that awaits who is signed in: on the server,
+/// a `Suspense` runs its children several times per request, on several threads.
 #[component]
-pub fn WithViewer<C, V>(children: C) -> impl IntoView
+pub fn SignedInPage<C, V>(children: C) -> impl IntoView
 where
-    C: Fn(Viewer) -> V + Send + Sync + 'static,
+    C: FnOnce(Viewer) -> V + 'static,
     V: IntoView + 'static,
 {
-    // Blocking, so a redirect is decided before the first byte of the page is sent.
-    let viewer = Resource::new_blocking(|| (), |_| get_viewer());
-    let path = use_location().pathname;
-    let children = std::sync::Arc::new(children);
-    view! {
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
-            {move || {
-                let children = children.clone();
-                Suspend::new(async move {
-                    match viewer.await {
-                        Ok(Some(v)) if v.must_change_password
-                            && path.get_untracked() != "/change-password" => {
-                            view! { <Redirect path="/change-password" /> }.into_any()
-                        }
-                        Ok(Some(v)) => children(v).into_any(),
-                        Ok(None) | Err(AppError::NotSignedIn) => {
-                            view! { <Redirect path="/sign-in" /> }.into_any()
-                        }
-                        Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+    match use_context::<SignedIn>().unwrap_or(SignedIn::Unknown) {
+        SignedIn::Viewer(v) if !v.must_change_password || on_path("/change-password") => {
+            children(v).into_any()
+        }
+        SignedIn::CheckFailed(e) => {
+            #[cfg(feature = "ssr")]
+            if let Some(opts) = use_context::<leptos_axum::ResponseOptions>()
+                && let Ok(code) = axum::http::StatusCode::from_u16(e.status())
+            {
+                opts.set_status(code);
+            }
+            view! { <ErrorPanel error=e /> }.into_any()
+        }
+        _ => {
+            // Only a client-side navigation from a public page (or to a page a temporary
+            // password may not open) gets here: load the page from the server, whose guard
+            // decides. On the server the guard has always run first.
+            #[cfg(feature = "ssr")]
+            tracing::error!("a signed-in page rendered without its page guard");
+            #[cfg(not(feature = "ssr"))]
+            let _ = window().location().reload();
+            view! { <p class="loading" role="status">"Loading…"</p> }.into_any()
+        }
     }
+}
+
+/// Whether the router is at `path`.
+fn on_path(path: &str) -> bool {
+    leptos_router::hooks::use_location()
+        .pathname
+        .with_untracked(|p| p == path)
 }
 
 /// The portal's landing page: tenant admins see their tenant, everyone else the no-access page.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    // Loaded alongside the sign-in check (a non-admin gets "forbidden" replies, never shown).
-    let data = UsersData::new();
     view! {
-        <WithViewer let:viewer>
+        <SignedInPage let:viewer>
             {if viewer.is_tenant_admin() {
-                view! { <UsersPage viewer data /> }.into_any()
+                view! { <UsersPage viewer /> }.into_any()
             } else {
                 view! { <NoAccess viewer /> }.into_any()
             }}
-        </WithViewer>
+        </SignedInPage>
     }
 }
 

@@ -5,7 +5,8 @@
 
 pub mod assets;
 pub mod commands;
-pub mod rerender;
+pub mod guard;
+pub mod metrics;
 pub mod security;
 
 use std::net::SocketAddr;
@@ -57,6 +58,14 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The whole application: pages, server functions, static files, health checks.
 pub fn router(state: AppState, options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
+    // Every page but the public ones is a signed-in page, behind the page guard.
+    let guard = guard::Guard::new(
+        state.clone(),
+        routes
+            .iter()
+            .map(|r| r.path().to_string())
+            .filter(|p| !app::PUBLIC_PATHS.contains(&p.as_str())),
+    );
     let site = std::sync::Arc::new(security::SiteSecurity::new(
         state.settings.public_origin.as_deref(),
         options.site_addr,
@@ -71,23 +80,28 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
     let health = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .with_state(state);
+        .with_state(state.clone());
+    let page = {
+        let options = options.clone();
+        move || shell(options.clone())
+    };
     Router::new()
-        .leptos_routes_with_context(&options, routes, context.clone(), {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(&options, routes, context.clone(), page)
+        .route_layer(axum::middleware::from_fn_with_state(guard, guard::layer))
         .merge(assets::bundle(&options))
         .fallback(leptos_axum::file_and_error_handler_with_context(
             context, shell,
         ))
         .with_state(options)
         .merge(health)
-        // Inside the catch-panic layer: a GET whose render panicked is rendered again first.
-        .layer(axum::middleware::from_fn(rerender::layer))
-        // A bug that panics in a handler answers 500 and is logged, instead of dropping the
-        // connection.
+        // A bug that panics in a handler answers 500, instead of dropping the connection; the
+        // panic hook has logged and counted it.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        // Applied to each route after routing, so it sees which route matched.
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::layer,
+        ))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_BODY_BYTES,
         ))
@@ -139,24 +153,48 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
-/// Serves on `addr` until ctrl-c or SIGTERM, then finishes in-flight requests.
+/// Serves on `addr` until ctrl-c or SIGTERM, then finishes in-flight requests; serves the
+/// metrics on `metrics_addr` when one is set.
 pub async fn serve(
     state: AppState,
     options: LeptosOptions,
     addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
 ) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    serve_on(listener, state, options).await
+    let metrics = match metrics_addr {
+        Some(a) => {
+            let l = tokio::net::TcpListener::bind(a)
+                .await
+                .map_err(|e| format!("cannot listen on {a} for the metrics: {e}"))?;
+            tracing::info!(addr = %a, "serving the metrics at /metrics");
+            Some(l)
+        }
+        None => None,
+    };
+    serve_on(listener, metrics, state, options).await
 }
 
-/// Serves on an already bound listener (tests bind port 0).
+/// Serves on already bound listeners (tests bind port 0): the portal, and the metrics if
+/// `metrics` is given. Installs the panic hook that logs and counts every panic.
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
+    metrics: Option<tokio::net::TcpListener>,
     state: AppState,
     options: LeptosOptions,
 ) -> Result<(), String> {
+    app::server::metrics::install_panic_hook();
+    // Ends with this function, also when its future is dropped (a test's server).
+    let _metrics = metrics.map(|l| {
+        let app = metrics::router(state.metrics.clone());
+        AbortOnDrop(tokio::spawn(async move {
+            if let Err(e) = axum::serve(l, app).await {
+                tracing::error!(error = %e, "the metrics listener failed");
+            }
+        }))
+    });
     let store = state.store.clone();
     let app = router(state, assets::detect_hashed_bundle(options));
     axum::serve(
@@ -168,6 +206,15 @@ pub async fn serve_on(
     .map_err(|e| format!("server error: {e}"))?;
     store.close().await;
     Ok(())
+}
+
+/// Aborts its task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn shutdown_signal() {

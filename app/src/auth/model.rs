@@ -25,6 +25,18 @@ pub struct Viewer {
     pub must_change_password: bool,
 }
 
+/// Who the server found signed in for this document, decided by the page guard before the page
+/// rendered (`server/src/guard.rs`) and handed to the browser with the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignedIn {
+    /// Not resolved for this document: a public page, or a page reached by a client-side
+    /// navigation from one. A signed-in page asks the server again.
+    Unknown,
+    Viewer(Viewer),
+    /// The sign-in check itself failed (e.g. the database is unreachable).
+    CheckFailed(crate::error::AppError),
+}
+
 impl Viewer {
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)

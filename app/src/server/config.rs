@@ -25,6 +25,8 @@ pub struct Settings {
     pub public_origin: Option<String>,
     /// Brute-force throttling of sign-in (`OMNIBOTS_SIGN_IN_*`).
     pub throttle: super::throttle::ThrottleRules,
+    /// Where `/metrics` is served (`OMNIBOTS_METRICS_ADDR`); `None`, the default: nowhere.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl Default for Settings {
@@ -39,6 +41,7 @@ impl Default for Settings {
                 .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             public_origin: None,
             throttle: super::throttle::ThrottleRules::default(),
+            metrics_addr: None,
         }
     }
 }
@@ -57,6 +60,8 @@ Settings (environment variables):
   OMNIBOTS_TEMP_PASSWORD_HOURS    an unused temporary password expires (default 72)
   OMNIBOTS_HASH_CONCURRENCY       password hashes run at once (default: CPU count - 1, at least 1)
   OMNIBOTS_LOG_FORMAT             text (default) or json: one JSON object per log line
+  OMNIBOTS_METRICS_ADDR           serve /metrics (Prometheus text) on this address, e.g.
+                                  127.0.0.1:9100; off unless set, never on the portal's address
   RUST_LOG                        log filter (default info)";
 
 impl Settings {
@@ -107,6 +112,11 @@ impl Settings {
                     )
                 },
             )?);
+        }
+        if let Some(v) = get("OMNIBOTS_METRICS_ADDR").filter(|v| !v.is_empty()) {
+            s.metrics_addr = Some(v.parse().map_err(|_| {
+                format!("OMNIBOTS_METRICS_ADDR must be an address and port such as 127.0.0.1:9100, not {v:?}")
+            })?);
         }
         s.throttle = super::throttle::ThrottleRules::from_lookup(&get)?;
         Ok(s)
@@ -162,6 +172,20 @@ mod tests {
         assert_eq!(s.database_url, "sqlite://data/omnibots.db");
         assert_eq!(s.temporary_password_ttl, Duration::from_secs(72 * 3600));
         assert!(!s.secure_cookies);
+        assert_eq!(s.metrics_addr, None, "metrics are off unless asked for");
+    }
+
+    #[test]
+    fn the_metrics_address_is_read_and_checked() {
+        let with = |v: &'static str| {
+            Settings::from_lookup(move |k| (k == "OMNIBOTS_METRICS_ADDR").then(|| v.to_string()))
+        };
+        assert_eq!(
+            with("127.0.0.1:9100").unwrap().metrics_addr,
+            Some("127.0.0.1:9100".parse().unwrap())
+        );
+        let err = with("localhost").unwrap_err();
+        assert!(err.contains("OMNIBOTS_METRICS_ADDR"), "{err}");
     }
 
     #[test]

@@ -2,21 +2,23 @@
 //! hashing and the session of the current request.
 
 pub mod config;
+pub mod metrics;
 pub mod passwords;
 pub mod session;
 pub mod throttle;
 
 use std::sync::Arc;
 
-use axum::http::HeaderValue;
 use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
-use crate::auth::model::Viewer;
+use crate::auth::model::{SignedIn, Viewer};
 use crate::error::AppError;
 use crate::store::{SessionUser, Store};
 pub use config::Settings;
+pub use metrics::Metrics;
 pub use passwords::Hasher;
 pub use throttle::ThrottleRules;
 
@@ -26,6 +28,7 @@ pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
     pub hasher: Hasher,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             hasher,
+            metrics: Arc::default(),
         }
     }
 }
@@ -70,8 +74,12 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 /// The session token of the current request's cookie, if any.
 pub fn request_token(secure: bool) -> Option<String> {
     let parts = use_context::<axum::http::request::Parts>()?;
-    parts
-        .headers
+    token_in(&parts.headers, secure)
+}
+
+/// The session token in `headers`' cookies, if any.
+fn token_in(headers: &HeaderMap, secure: bool) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -92,21 +100,66 @@ pub fn set_cookie_header(value: &str) {
 /// per session instead of one per request.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
-/// The signed-in user of this request, resolved from the session cookie alone; never from
-/// anything else the request says.
-pub async fn session_user() -> Result<SessionUser, AppError> {
-    let state = state()?;
-    let token = request_token(state.settings.secure_cookies).ok_or(AppError::NotSignedIn)?;
+/// The signed-in user behind the session cookie in `headers`, or `None`; never resolved from
+/// anything else the request says. The one way a request's session is resolved: by the page
+/// guard before a page renders, and by [`session_user`] for a server function.
+pub async fn resolve_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<SessionUser>, AppError> {
+    let Some(token) = token_in(headers, state.settings.secure_cookies) else {
+        return Ok(None);
+    };
     let idle_ms = state.settings.session_idle.as_millis() as i64;
-    let user = state
+    let Some(user) = state
         .store
         .session_user(&session::token_hash(&token), idle_ms)
         .await?
-        .ok_or(AppError::NotSignedIn)?;
+    else {
+        return Ok(None);
+    };
     if crate::store::now_ms() - user.last_seen_at > TOUCH_EVERY_MS {
         state.store.touch_session(user.session_id).await?;
     }
-    Ok(user)
+    Ok(Some(user))
+}
+
+/// What the page guard found for a page request, carried to the render in the request's
+/// extensions (which leptos_axum provides as context with the request's parts).
+#[derive(Debug, Clone)]
+pub enum PageSession {
+    SignedIn(SessionUser),
+    /// The sign-in check itself failed (e.g. the database is unreachable).
+    CheckFailed(AppError),
+}
+
+/// The signed-in user of this request. A page's render reuses what the page guard resolved
+/// before rendering; a server function called on its own resolves the cookie.
+pub async fn session_user() -> Result<SessionUser, AppError> {
+    let parts = use_context::<axum::http::request::Parts>().ok_or_else(|| {
+        tracing::error!("request parts missing from context");
+        AppError::Internal
+    })?;
+    match parts.extensions.get::<PageSession>() {
+        Some(PageSession::SignedIn(user)) => return Ok(user.clone()),
+        Some(PageSession::CheckFailed(e)) => return Err(e.clone()),
+        None => {}
+    }
+    let state = state()?;
+    resolve_session(&state, &parts.headers)
+        .await?
+        .ok_or(AppError::NotSignedIn)
+}
+
+/// Who the page guard found for this page request, for the render (see [`SignedIn`]).
+pub fn request_signed_in() -> SignedIn {
+    match use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<PageSession>().cloned())
+    {
+        Some(PageSession::SignedIn(user)) => SignedIn::Viewer(Viewer::from(&user)),
+        Some(PageSession::CheckFailed(e)) => SignedIn::CheckFailed(e),
+        None => SignedIn::Unknown,
+    }
 }
 
 /// The signed-in user, who must be a tenant admin with a chosen (not temporary) password.

@@ -8,6 +8,7 @@ mod cluster;
 mod crash;
 mod http;
 mod isolation;
+mod metrics;
 mod races;
 mod render;
 mod scale;

@@ -382,7 +382,7 @@ async fn start_site(store: Store, settings: Settings) -> Site {
         .build();
     let state = AppState::new(store, settings);
     let handle = tokio::spawn(async move {
-        let _ = omnibots::serve_on(listener, state, options).await;
+        let _ = omnibots::serve_on(listener, None, state, options).await;
     });
     Site {
         base: format!("http://{addr}"),

@@ -132,10 +132,30 @@ pub fn test_settings(url: &str) -> Settings {
     }
 }
 
-/// The real server, listening on a free port of 127.0.0.1.
+/// The real server, listening on a free port of 127.0.0.1, with its metrics on another.
 pub struct TestServer {
     pub base: String,
+    metrics_base: String,
     handle: tokio::task::JoinHandle<()>,
+}
+
+/// One read of a server's `/metrics`.
+pub struct Scrape(String);
+
+impl Scrape {
+    /// The value of the sample `name{labels}` (`labels` as written between the braces, empty
+    /// for none); 0 when the sample is absent.
+    pub fn value(&self, name: &str, labels: &str) -> f64 {
+        let key = if labels.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name}{{{labels}}}")
+        };
+        self.0
+            .lines()
+            .find_map(|l| l.strip_prefix(&key)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or(0.0)
+    }
 }
 
 impl TestServer {
@@ -147,18 +167,30 @@ impl TestServer {
     pub async fn start_state(state: AppState) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let metrics_base = format!("http://{}", metrics.local_addr().unwrap());
         let options = LeptosOptions::builder()
             .output_name("omnibots")
             .site_root("target/site")
             .site_addr(addr)
             .build();
         let handle = tokio::spawn(async move {
-            let _ = omnibots::serve_on(listener, state, options).await;
+            let _ = omnibots::serve_on(listener, Some(metrics), state, options).await;
         });
         TestServer {
             base: format!("http://{addr}"),
+            metrics_base,
             handle,
         }
+    }
+
+    /// The server's metrics, read now.
+    pub async fn metrics(&self) -> Scrape {
+        let res = reqwest::get(format!("{}/metrics", self.metrics_base))
+            .await
+            .expect("the metrics listener answers");
+        assert_eq!(res.status(), reqwest::StatusCode::OK);
+        Scrape(res.text().await.unwrap())
     }
 }
 

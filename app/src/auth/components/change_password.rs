@@ -6,16 +6,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::auth::server::ChangePassword;
-use crate::pages::WithViewer;
+use crate::pages::SignedInPage;
 use crate::ui::{FormAlert, SignedInHeader, TextField};
 
 /// Asks for the current password and a new one twice. The server checks every rule.
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
     view! {
-        <WithViewer let:viewer>
+        <SignedInPage let:viewer>
             <ChangePasswordForm viewer />
-        </WithViewer>
+        </SignedInPage>
     }
 }
 

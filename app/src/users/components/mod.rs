@@ -8,4 +8,4 @@ mod table;
 mod user_dialog;
 mod users_page;
 
-pub use users_page::{UsersData, UsersPage};
+pub use users_page::UsersPage;

@@ -22,12 +22,6 @@ pub fn UserTable(page: UserPage, state: PageState) -> impl IntoView {
         .into_any();
     }
     let (next, prev) = (page.next, page.prev);
-    // After a change reloaded the table, focus the button that started it again.
-    Effect::new(move |_| {
-        if let Some(id) = state.refocus.try_update(Option::take).flatten() {
-            crate::ui::focus_later(id);
-        }
-    });
     view! {
         <div class="table-wrap">
             <table class="table">

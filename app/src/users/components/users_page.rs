@@ -88,57 +88,57 @@ impl PageState {
     }
 }
 
-/// The page's state and data. Made by the route, outside the sign-in check's `Suspense`, so
-/// a re-render of that `Suspense` reuses them instead of starting a second set of requests
-/// (which would serialise resources the hydrating client does not expect).
-#[derive(Clone, Copy)]
-pub struct UsersData {
-    state: PageState,
-    page: Resource<Result<crate::users::model::UserPage, AppError>>,
-    stats: Resource<Result<UserStats, AppError>>,
-    roles: Resource<Result<Vec<crate::users::model::RoleOption>, AppError>>,
-    /// Whether the table is refetching, and its setter, made with the resources. (Moving it
-    /// here did not end the rare "already been disposed" panic of the server render; that is a
-    /// Leptos fault, handled by `server/src/rerender.rs`.)
-    loading: (ReadSignal<bool>, WriteSignal<bool>),
-}
+/// The view the table shows: the URL's query and the refresh count it was loaded for.
+type ViewKey = (UserQuery, u32);
 
-impl UsersData {
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> UsersData {
-        let query_map = use_query_map();
-        let query = Memo::new(move |_| query_map.with(|m| UserQuery::from_pairs(|k| m.get_str(k))));
-        let state = PageState {
-            query,
-            refresh: RwSignal::new(0),
-            dialog: RwSignal::new(None),
-            notice: RwSignal::new(None),
-            refocus: RwSignal::new(None),
-        };
-        UsersData {
-            state,
-            page: Resource::new(
-                move || (query.get(), state.refresh.get()),
-                |(q, _)| list_users(q),
-            ),
-            stats: Resource::new(move || state.refresh.get(), |_| get_user_stats()),
-            roles: Resource::new(|| (), |_| list_roles()),
-            loading: signal(false),
-        }
-    }
-}
-
+/// The User Management page. Built once per request (and once in the browser): every resource,
+/// action and effect of the page is made here, never inside a `Suspense` or `Transition`, whose
+/// children only await data and return a view.
 #[component]
-pub fn UsersPage(viewer: Viewer, data: UsersData) -> impl IntoView {
-    let UsersData {
-        state,
-        page,
-        stats,
-        roles,
-        loading,
-    } = data;
-    let query = state.query;
-    let (loading, set_loading) = loading;
+pub fn UsersPage(viewer: Viewer) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Ok(app) = crate::server::state() {
+        app.metrics.page_built("users");
+    }
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| query_map.with(|m| UserQuery::from_pairs(|k| m.get_str(k))));
+    let state = PageState {
+        query,
+        refresh: RwSignal::new(0),
+        dialog: RwSignal::new(None),
+        notice: RwSignal::new(None),
+        refocus: RwSignal::new(None),
+    };
+    let wanted = Memo::new(move |_| (query.get(), state.refresh.get()));
+    // Each page of users carries the view it was loaded for, so the browser can tell that the
+    // table still shows an older one.
+    let page = Resource::new(
+        move || wanted.get(),
+        |key: ViewKey| async move {
+            let page = list_users(key.0.clone()).await;
+            (key, page)
+        },
+    );
+    let stats = Resource::new(move || state.refresh.get(), |_| get_user_stats());
+    let roles = Resource::new(|| (), |_| list_roles());
+    // Refreshing: the table shows another view than the one asked for (it keeps the old rows
+    // until the new ones arrive). Derived in the browser only: a server render always shows
+    // the view it was asked for.
+    let refreshing = Signal::derive(move || {
+        cfg!(feature = "hydrate")
+            && page.with(|p| p.as_ref().is_some_and(|(shown, _)| *shown != wanted.get()))
+    });
+    // After a change reloaded the table, focus the button that started it once more (its old
+    // element was replaced). Effects run in the browser only.
+    Effect::new(move |_| {
+        if page.with(|p| {
+            p.as_ref()
+                .is_some_and(|(shown, _)| *shown == wanted.get_untracked())
+        }) && let Some(id) = state.refocus.try_update(Option::take).flatten()
+        {
+            crate::ui::focus_later(id);
+        }
+    });
 
     view! {
         <Title text="User Management" />
@@ -150,10 +150,10 @@ pub fn UsersPage(viewer: Viewer, data: UsersData) -> impl IntoView {
                     <p class="muted">"Create, edit, suspend and reset the passwords of the people in your organisation."</p>
                 </div>
                 <div class="page-actions">
-                    <button type="button" class="btn" aria-busy=move || loading.get().then_some("true")
+                    <button type="button" class="btn" aria-busy=move || refreshing.get().then_some("true")
                         on:click=move |_| state.changed()>
                         {icons::refresh()}
-                        {move || if loading.get() { "Refreshing…" } else { "Refresh" }}
+                        {move || if refreshing.get() { "Refreshing…" } else { "Refresh" }}
                     </button>
                     <button type="button" class="btn btn-primary" id="add-user"
                         on:click=move |_| state.dialog.set(Some((Dialog::Create, "add-user".into())))>
@@ -173,12 +173,12 @@ pub fn UsersPage(viewer: Viewer, data: UsersData) -> impl IntoView {
             <div class="form-alert" role="alert" hidden=move || state.notice.with(Option::is_none)>
                 {move || state.notice.get().map(|e| e.to_string())}
             </div>
-            <Transition fallback=|| view! { <p class="loading" role="status">"Loading users…"</p> } set_pending=set_loading>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
-                    match page.await {
+                    match page.await.1 {
                         Ok(p) => view! {
                             <p class="match-count" role="status" aria-live="polite">{p.matches.label()}</p>
-                            <div class:is-refreshing=move || loading.get()>
+                            <div class:is-refreshing=move || refreshing.get()>
                                 <UserTable page=p state />
                             </div>
                         }.into_any(),
