@@ -12,8 +12,10 @@ import {
   randomSuffix,
   screenshotPath,
   signIn,
+  signInAsNewAdmin,
   submitPasswordChange,
   urlPath,
+  userRow,
   waitForHydration,
 } from './helpers';
 
@@ -103,4 +105,40 @@ test('the portal sends a signed-out visitor to sign-in', async ({ page }) => {
   await expect(page.getByLabel('Password', { exact: true })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
   await page.screenshot({ path: screenshotPath('sign-in.png'), fullPage: true });
+});
+
+test('client-side navigation between the signed-in pages keeps working', async ({ page }) => {
+  const tenant = await signInAsNewAdmin(page, 'nav');
+  // Set on this document: still there after a navigation means it happened in place.
+  await page.evaluate(() => ((window as unknown as { inPlace: boolean }).inPlace = true));
+  const inPlace = () => page.evaluate(() => (window as unknown as { inPlace?: boolean }).inPlace === true);
+
+  await test.step('the header link opens "Change password" in place', async () => {
+    await page.getByRole('banner').getByRole('link', { name: 'Change password' }).click();
+    await expect(page).toHaveURL(urlPath('/change-password'));
+    await expect(page.getByRole('heading', { name: 'Change password', exact: true })).toBeVisible();
+    await expect(page.getByRole('banner')).toContainText('Signed in as Ada Lovelace');
+    expect(await inPlace()).toBe(true);
+  });
+
+  await test.step('Cancel goes back to User Management in place, with its data', async () => {
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await expect(page).toHaveURL(urlPath('/'));
+    await expect(page.getByRole('heading', { name: 'User Management', level: 1 })).toBeVisible();
+    await expect(userRow(page, tenant.admin_email)).toBeVisible();
+    expect(await inPlace()).toBe(true);
+  });
+
+  await test.step('from a public page, the portal link loads the signed-in page from the server', async () => {
+    await page.goto('/no-such-page');
+    await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+    await waitForHydration(page);
+    await page.getByRole('link', { name: 'Go to the portal' }).click();
+    await expect(page).toHaveURL(urlPath('/'));
+    await expect(page.getByRole('heading', { name: 'User Management', level: 1 })).toBeVisible();
+    await expect(userRow(page, tenant.admin_email)).toBeVisible();
+    await waitForHydration(page);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(page.getByRole('button', { name: 'Refresh' })).toBeEnabled();
+  });
 });
