@@ -82,6 +82,11 @@ fn main() -> ExitCode {
         }
     };
     init_logging();
+    // Panics are logged (with their message, location and request) and counted by the hook of
+    // `app::server::metrics`, which then calls the hook before it: here not the default one,
+    // whose stderr message would repeat the log line.
+    std::panic::set_hook(Box::new(|_| {}));
+    app::server::metrics::install_panic_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -22,7 +22,9 @@ const BUCKETS: [f64; 12] = [
 
 /// Installs the process's panic hook (once; later calls do nothing): every panic is counted and
 /// logged as one error line with its message and where it happened, inside the span of the
-/// request that panicked. Without a log subscriber (the tests), the previous hook prints it.
+/// request that panicked; then the hook that was there before runs too (the test harness's
+/// report of a failed assertion; `omnibots` itself replaces the default one, whose stderr
+/// message would repeat the log line).
 pub fn install_panic_hook() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -39,17 +41,14 @@ pub fn install_panic_hook() {
                 .location()
                 .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
                 .unwrap_or_default();
-            if tracing::dispatcher::has_been_set() {
-                let thread = std::thread::current();
-                tracing::error!(
-                    panic = message,
-                    location,
-                    thread = thread.name().unwrap_or("unnamed"),
-                    "panic"
-                );
-            } else {
-                previous(info);
-            }
+            let thread = std::thread::current();
+            tracing::error!(
+                panic = message,
+                location,
+                thread = thread.name().unwrap_or("unnamed"),
+                "panic"
+            );
+            previous(info);
         }));
     });
 }
