@@ -91,8 +91,16 @@ mod ssr {
         if ok {
             admitted.password_was_right(&state).await?;
         }
+        let tenant_id = tenant.as_ref().map(|t| t.id);
         let (Some(tenant), Some(creds), true) = (tenant, creds, ok) else {
-            tracing::info!(workspace = %slug, "sign-in failed");
+            // The tenant's id when there is one; else what was typed, escaped and cut short,
+            // so a workspace cannot write a line of its own into the log.
+            match tenant_id {
+                Some(t) => tracing::info!(tenant = t.0, "sign-in failed"),
+                None => {
+                    tracing::info!(workspace = %crate::server::loggable(&slug), "sign-in failed")
+                }
+            }
             return Err(AppError::SignInFailed);
         };
         if creds.status == Status::Suspended {
@@ -105,7 +113,24 @@ mod ssr {
                 "This temporary password has expired. Ask your administrator for a new one.".into(),
             ));
         }
-        start_session(&state, tenant.id, creds.user_id).await?;
+        // The session this browser presented, if any, ends: its token may be known elsewhere.
+        if let Some(token) = crate::server::request_token(state.settings.secure_cookies) {
+            state
+                .store
+                .delete_session(&session::token_hash(&token))
+                .await?;
+        }
+        // Only if the password and the status are still what was just checked: a change or a
+        // suspension that landed while this sign-in was hashing wins.
+        let hash = creds.password_hash.clone();
+        if !start_session(&state, tenant.id, creds.user_id, hash).await? {
+            tracing::info!(
+                tenant = tenant.id.0,
+                user = creds.user_id.0,
+                "sign-in lost a race with a password change or suspension"
+            );
+            return Err(AppError::SignInFailed);
+        }
         state.store.record_login(tenant.id, creds.user_id).await?;
         tracing::info!(tenant = tenant.id.0, user = creds.user_id.0, "signed in");
         leptos_axum::redirect(if creds.password_temporary {
@@ -126,29 +151,34 @@ mod ssr {
         }
     }
 
-    /// Creates a session with a fresh token and hands the browser its cookie.
+    /// Creates a session with a fresh token and hands the browser its cookie, if the user is
+    /// still active with the password hash `verified`; returns whether it did.
     async fn start_session(
         state: &AppState,
         tenant: TenantId,
         user: UserId,
-    ) -> Result<(), AppError> {
+        verified: Option<String>,
+    ) -> Result<bool, AppError> {
         let token = session::new_token();
         let lifetime = state.settings.session_lifetime;
-        state
+        let created = state
             .store
             .create_session(&SessionRecord {
                 token_hash: session::token_hash(&token),
                 tenant_id: tenant,
                 user_id: user,
                 expires_at: now_ms() + lifetime.as_millis() as i64,
+                password_hash: verified,
             })
             .await?;
-        set_cookie_header(&session::set_cookie(
-            &token,
-            state.settings.secure_cookies,
-            lifetime.as_secs(),
-        ));
-        Ok(())
+        if created {
+            set_cookie_header(&session::set_cookie(
+                &token,
+                state.settings.secure_cookies,
+                lifetime.as_secs(),
+            ));
+        }
+        Ok(created)
     }
 
     pub async fn sign_out() -> Result<(), AppError> {
@@ -219,7 +249,11 @@ mod ssr {
                 None,
             )
             .await?;
-        start_session(&state, user.tenant_id, user.user_id).await?;
+        // This browser goes on with a new session, unless another change or a suspension came
+        // in between: then it signs in again.
+        if !start_session(&state, user.tenant_id, user.user_id, Some(hash)).await? {
+            return Err(AppError::NotSignedIn);
+        }
         leptos_axum::redirect("/");
         Ok(())
     }

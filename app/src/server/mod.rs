@@ -71,6 +71,21 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
+/// Longest piece of user input a log line carries.
+const LOGGABLE_CHARS: usize = 64;
+
+/// User input as a log line may carry it: trimmed, lower-cased, cut to [`LOGGABLE_CHARS`]
+/// characters, and escaped (line breaks and other control characters as `\n`, `\u{..}`), so
+/// it can neither be long nor start a line of its own.
+pub fn loggable(input: &str) -> String {
+    let cut: String = input.trim().chars().take(LOGGABLE_CHARS).collect();
+    let mut out = cut.to_lowercase().escape_debug().to_string();
+    if input.trim().chars().nth(LOGGABLE_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// The session token of the current request's cookie, if any.
 pub fn request_token(secure: bool) -> Option<String> {
     let parts = use_context::<axum::http::request::Parts>()?;
@@ -190,5 +205,23 @@ impl From<&SessionUser> for Viewer {
                 .unwrap_or_else(|| u.tenant_timezone.clone()),
             must_change_password: u.password_temporary,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable;
+
+    #[test]
+    fn logged_input_is_one_short_escaped_line() {
+        let long = format!(
+            "evil\r\n2026-12-02T00:00:00Z  INFO forged{}",
+            "x".repeat(10_000)
+        );
+        let out = loggable(&long);
+        assert!(!out.contains(['\n', '\r']), "{out}");
+        assert!(out.starts_with("evil\\r\\n2026"), "{out}");
+        assert!(out.chars().count() < 100 && out.ends_with('…'), "{out}");
+        assert_eq!(loggable(" Acme "), "acme");
     }
 }

@@ -181,7 +181,7 @@ pub async fn admit(state: &AppState, workspace: &str, email: &str) -> Result<Adm
         .max();
     if let Some(wait_ms) = wait_ms {
         let minutes = (wait_ms.max(1) as u64).div_ceil(60_000);
-        tracing::warn!(workspace = %workspace.trim().to_lowercase(), minutes, "sign-in throttled");
+        tracing::warn!(workspace = %super::loggable(workspace), minutes, "sign-in throttled");
         return Err(AppError::TooManyAttempts { minutes });
     }
     Ok(Admitted {

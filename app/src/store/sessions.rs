@@ -6,7 +6,7 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError, TenantId, UserId, now_ms, on_pool};
+use super::{Store, StoreError, TenantId, UserId, now_ms, on_pool, write_tx};
 use crate::users::model::{Status, UserType};
 
 /// A new session to store.
@@ -18,7 +18,20 @@ pub struct SessionRecord {
     pub user_id: UserId,
     /// Absolute end of the session (ms since epoch), whatever the activity.
     pub expires_at: i64,
+    /// The password hash the sign-in verified (`None` for a user without a password): the
+    /// session is created only if the user still has exactly this one.
+    pub password_hash: Option<String>,
 }
+
+/// Inserts the session only if its user is still active and still has the verified password
+/// hash. PostgreSQL appends `FOR SHARE`, so the check waits for a password change or suspension
+/// in flight and then sees its result; SQLite's `BEGIN IMMEDIATE` already runs writers one at a
+/// time.
+const CREATE_SESSION_SQL: &str =
+    "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, last_seen_at, expires_at)
+     SELECT $1, $2, $3, $4, $4, $5 FROM users
+      WHERE tenant_id = $2 AND id = $3 AND status = 'active'
+        AND (password_hash = $6 OR (password_hash IS NULL AND $6 IS NULL))";
 
 /// The signed-in user behind a live session, with their tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,23 +52,30 @@ pub struct SessionUser {
 }
 
 impl Store {
-    /// Stores a new session.
-    pub async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
+    /// Stores a new session, if its user is still active and still has the password hash the
+    /// sign-in verified; returns whether it did. One statement decides, so a password change
+    /// or a suspension that commits while the sign-in hashed wins: either it committed first
+    /// and no session is made, or it commits after and ends the new session with the others
+    /// (both update the user's row before they delete its sessions).
+    pub async fn create_session(&self, s: &SessionRecord) -> Result<bool, StoreError> {
         let now = now_ms();
-        on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, last_seen_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $4, $5)",
-            )
-            .bind(&s.token_hash)
-            .bind(s.tenant_id.0)
-            .bind(s.user_id.0)
-            .bind(now)
-            .bind(s.expires_at)
-            .execute(pool)
-            .await?;
+        let sql = match self {
+            Store::Sqlite(_) => CREATE_SESSION_SQL.to_string(),
+            Store::Postgres(_) => format!("{CREATE_SESSION_SQL} FOR SHARE"),
+        };
+        let created = write_tx!(self, tx => {
+            sqlx::query(&sql)
+                .bind(&s.token_hash)
+                .bind(s.tenant_id.0)
+                .bind(s.user_id.0)
+                .bind(now)
+                .bind(s.expires_at)
+                .bind(s.password_hash.as_deref())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
         });
-        Ok(())
+        Ok(created == 1)
     }
 
     /// The user behind a session token hash, if the session is live: not past its absolute

@@ -14,6 +14,7 @@ mod render;
 mod scale;
 mod security;
 mod sessions;
+mod sign_in_race;
 mod store;
 mod support;
 mod throttle;

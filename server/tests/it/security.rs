@@ -1360,3 +1360,31 @@ async fn logs_carry_request_ids_and_no_secrets(db: TestDb) -> TestDb {
     db
 }
 both!(logs_without_secrets, logs_carry_request_ids_and_no_secrets);
+
+/// A workspace that holds a line break and 10 KB of text writes one short line to the log,
+/// not a forged line of its own (issue "Security, second pass", 5).
+async fn a_workspace_cannot_forge_log_lines(db: TestDb) -> TestDb {
+    let logs = captured_logs();
+    let server = start(&db).await;
+    let marker = format!("forged{}", rand::random::<u32>());
+    let workspace = format!(
+        "nowhere\n2026-12-02T00:00:00.000000Z  INFO {marker}{}",
+        "x".repeat(10_000)
+    );
+    let r = Browser::new(&server)
+        .sign_in(&workspace, "admin@acme.example", PASSWORD)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    drop(server);
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).to_string();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains(&marker)).collect();
+    assert_eq!(lines.len(), 1, "one line holds the input: {lines:?}");
+    assert!(
+        lines[0].contains("sign-in failed") && lines[0].contains("nowhere\\n2026"),
+        "inside the sign-in line, its line break escaped: {}",
+        lines[0]
+    );
+    assert!(lines[0].len() < 400, "cut short: {} bytes", lines[0].len());
+    db
+}
+both!(log_forgery, a_workspace_cannot_forge_log_lines);

@@ -22,15 +22,17 @@ pub async fn session_for(
     user: UserId,
 ) -> Browser {
     let token = session::new_token();
-    store
+    let created = store
         .create_session(&SessionRecord {
             token_hash: session::token_hash(&token),
             tenant_id: tenant,
             user_id: user,
             expires_at: now_ms() + 3_600_000,
+            password_hash: store.password_hash(tenant, user).await.unwrap(),
         })
         .await
         .unwrap();
+    assert!(created, "an active user");
     let mut b = Browser::new(server);
     b.cookie = Some(token);
     b
@@ -179,3 +181,23 @@ async fn sign_out_ends_only_this_session(db: TestDb) -> TestDb {
     db
 }
 both!(sign_out_ends_one, sign_out_ends_only_this_session);
+
+/// Signing in again ends the session the browser presented, its row and not only its cookie: a
+/// copy of the old token stops working (issue "Security, second pass", 6).
+async fn signing_in_again_ends_the_presented_session(db: TestDb) -> TestDb {
+    tenant_with_users(&db.store, "acme").await;
+    let server = start(&db).await;
+    let mut b = Browser::new(&server);
+    let r = b.sign_in("acme", "agent@acme.example", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let first = b.cookie.clone().unwrap();
+    let r = b.sign_in("acme", "agent@acme.example", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_ne!(b.cookie.as_deref(), Some(first.as_str()), "a new token");
+    assert!(signed_in(&mut b).await, "the new session works");
+    let mut copy = Browser::new(&server);
+    copy.cookie = Some(first);
+    assert!(!signed_in(&mut copy).await, "the presented one has ended");
+    db
+}
+both!(sign_in_again, signing_in_again_ends_the_presented_session);

@@ -302,19 +302,26 @@ async fn password_changes_and_suspension_end_all_sessions(db: TestDb) -> TestDb 
         tenant_id: t,
         user_id: user,
         expires_at: now_ms() + 60_000,
+        password_hash: None,
     };
-    db.store
-        .create_session(&session(admin, "a1"))
-        .await
-        .unwrap();
-    db.store
-        .create_session(&session(admin, "a2"))
-        .await
-        .unwrap();
-    db.store
-        .create_session(&session(agent, "g1"))
-        .await
-        .unwrap();
+    assert!(
+        db.store
+            .create_session(&session(admin, "a1"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        db.store
+            .create_session(&session(admin, "a2"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        db.store
+            .create_session(&session(agent, "g1"))
+            .await
+            .unwrap()
+    );
     assert!(db.store.session_user("a1", 60_000).await.unwrap().is_some());
 
     let hash = passwords::hash_now("a brand new password").unwrap();
@@ -347,15 +354,18 @@ both!(
 async fn idle_and_expired_sessions_are_not_found(db: TestDb) -> TestDb {
     use app::store::SessionRecord;
     let (t, admin) = tenant(&db.store, "acme").await;
-    db.store
-        .create_session(&SessionRecord {
-            token_hash: "old".into(),
-            tenant_id: t,
-            user_id: admin,
-            expires_at: now_ms() - 1,
-        })
-        .await
-        .unwrap();
+    assert!(
+        db.store
+            .create_session(&SessionRecord {
+                token_hash: "old".into(),
+                tenant_id: t,
+                user_id: admin,
+                expires_at: now_ms() - 1,
+                password_hash: None,
+            })
+            .await
+            .unwrap()
+    );
     assert!(
         db.store
             .session_user("old", 60_000)
@@ -369,15 +379,18 @@ async fn idle_and_expired_sessions_are_not_found(db: TestDb) -> TestDb {
         0,
         "and deleted"
     );
-    db.store
-        .create_session(&SessionRecord {
-            token_hash: "idle".into(),
-            tenant_id: t,
-            user_id: admin,
-            expires_at: now_ms() + 60_000,
-        })
-        .await
-        .unwrap();
+    assert!(
+        db.store
+            .create_session(&SessionRecord {
+                token_hash: "idle".into(),
+                tenant_id: t,
+                user_id: admin,
+                expires_at: now_ms() + 60_000,
+                password_hash: None,
+            })
+            .await
+            .unwrap()
+    );
     crate::support::sleep_ms(30).await;
     assert!(
         db.store.session_user("idle", 10).await.unwrap().is_none(),
