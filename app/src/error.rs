@@ -38,6 +38,13 @@ pub enum AppError {
     /// password, until the counting window ends in `minutes` (rounded up).
     #[error("Too many sign-in attempts. Try again in {}.", minutes_text(*.minutes))]
     TooManyAttempts { minutes: u64 },
+    /// Too many wrong current passwords for this user or from this address: refused, whatever
+    /// the password, until the counting window ends in `minutes` (rounded up).
+    #[error("Too many password attempts. Try again in {}.", minutes_text(*.minutes))]
+    TooManyPasswordAttempts { minutes: u64 },
+    /// Too many password checks are waiting already: refused at once; try again in `seconds`.
+    #[error("The server is busy checking passwords. Try again in a moment.")]
+    Busy { seconds: u64 },
     /// The input broke a rule; each message belongs next to its field.
     #[error("Please correct the highlighted fields.")]
     Invalid(Vec<FieldError>),
@@ -90,13 +97,25 @@ impl AppError {
         }
     }
 
+    /// When to try again, in seconds, for a refusal that ends by itself (`Retry-After`).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyAttempts { minutes }
+            | AppError::TooManyPasswordAttempts { minutes } => Some(minutes * 60),
+            AppError::Busy { seconds } => Some(*seconds),
+            _ => None,
+        }
+    }
+
     /// The HTTP status this error travels with.
     pub fn status(&self) -> u16 {
         match self {
             AppError::NotSignedIn => 401,
             AppError::Forbidden | AppError::PasswordChangeRequired => 403,
             AppError::SignInFailed | AppError::SignInRefused(_) => 401,
-            AppError::TooManyAttempts { .. } => 429,
+            AppError::TooManyAttempts { .. }
+            | AppError::TooManyPasswordAttempts { .. }
+            | AppError::Busy { .. } => 429,
             AppError::Invalid(_) => 422,
             AppError::NotFound => 404,
             AppError::Conflict(_) | AppError::NotAllowed(_) => 409,

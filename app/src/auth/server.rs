@@ -63,13 +63,7 @@ mod ssr {
         let state = state()?;
         let slug = workspace.trim().to_lowercase();
         // Counted before anything else; past the threshold, refused without hashing.
-        let admitted = match crate::server::throttle::admit(&state, &slug, &email).await {
-            Err(AppError::TooManyAttempts { minutes }) => {
-                set_retry_after(minutes * 60);
-                return Err(AppError::TooManyAttempts { minutes });
-            }
-            other => other?,
-        };
+        let admitted = crate::server::throttle::admit(&state, &slug, &email).await?;
         let tenant = if slug.is_empty() || slug.len() > 63 {
             None
         } else {
@@ -87,7 +81,7 @@ mod ssr {
         // Always one argon2 verification, against a dummy hash when there is no account, so
         // the three wrong cases take the same time.
         let hash = creds.as_ref().and_then(|c| c.password_hash.clone());
-        let ok = state.hasher.verify(password, hash).await;
+        let ok = state.hasher.verify(password, hash).await?;
         if ok {
             admitted.password_was_right(&state).await?;
         }
@@ -141,16 +135,6 @@ mod ssr {
         Ok(())
     }
 
-    /// Tells the client when to try again (a throttled sign-in).
-    fn set_retry_after(seconds: u64) {
-        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-            opts.insert_header(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(seconds),
-            );
-        }
-    }
-
     /// Creates a session with a fresh token and hands the browser its cookie, if the user is
     /// still active with the password hash `verified`; returns whether it did.
     async fn start_session(
@@ -201,6 +185,10 @@ mod ssr {
     ) -> Result<(), AppError> {
         let state = state()?;
         let user = crate::server::session_user().await?;
+        // Counted before any hashing, per user and per address, like a sign-in.
+        let admitted =
+            crate::server::throttle::admit_password_check(&state, user.tenant_id, user.user_id)
+                .await?;
         let mut errors = Vec::new();
         if let Err(msg) = check_new_password(&new, &current) {
             errors.push(crate::error::FieldError {
@@ -222,7 +210,9 @@ mod ssr {
             .store
             .password_hash(user.tenant_id, user.user_id)
             .await?;
-        if !state.hasher.verify(current, hash).await {
+        if state.hasher.verify(current, hash).await? {
+            admitted.password_was_right(&state).await?;
+        } else {
             errors.insert(
                 0,
                 crate::error::FieldError {
@@ -234,10 +224,7 @@ mod ssr {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
-        let hash = state.hasher.hash(new).await.map_err(|e| {
-            tracing::error!(error = %e, "hashing failed");
-            AppError::Internal
-        })?;
+        let hash = state.hasher.hash(new).await?;
         state
             .store
             .set_password(

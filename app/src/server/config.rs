@@ -19,6 +19,9 @@ pub struct Settings {
     /// How many password hashes may run at once (default: one less than the CPU count, at least
     /// one): a burst of sign-ins never takes every core from the pages.
     pub hash_concurrency: usize,
+    /// How many password checks may wait for a hashing thread; the next is refused at once
+    /// with 429 and `Retry-After` (`OMNIBOTS_HASH_QUEUE`, default 64).
+    pub hash_queue: usize,
     /// The origin browsers reach the portal at (`https://admin.example.com`), normalised by
     /// [`origin_of`]. Every POST must come from it (Origin, else Referer); when it is https,
     /// replies carry HSTS. `None`: `http://` and the listen address (`LEPTOS_SITE_ADDR`).
@@ -39,6 +42,7 @@ impl Default for Settings {
             temporary_password_ttl: Duration::from_secs(72 * 3600),
             hash_concurrency: std::thread::available_parallelism()
                 .map_or(1, |n| n.get().saturating_sub(1).max(1)),
+            hash_queue: 64,
             public_origin: None,
             throttle: super::throttle::ThrottleRules::default(),
             metrics_addr: None,
@@ -59,6 +63,8 @@ Settings (environment variables):
   OMNIBOTS_SESSION_MAX_HOURS      a session ends this long after sign-in (default 12)
   OMNIBOTS_TEMP_PASSWORD_HOURS    an unused temporary password expires (default 72)
   OMNIBOTS_HASH_CONCURRENCY       password hashes run at once (default: CPU count - 1, at least 1)
+  OMNIBOTS_HASH_QUEUE             password checks that may wait for a hash; more are refused
+                                  at once with 429 and Retry-After (default 64)
   OMNIBOTS_LOG_FORMAT             text (default) or json: one JSON object per log line
   OMNIBOTS_METRICS_ADDR           serve /metrics (Prometheus text) on this address, e.g.
                                   127.0.0.1:9100; off unless set, never on the portal's address
@@ -102,6 +108,9 @@ impl Settings {
         }
         if let Some(n) = num("OMNIBOTS_HASH_CONCURRENCY")? {
             s.hash_concurrency = n as usize;
+        }
+        if let Some(n) = num("OMNIBOTS_HASH_QUEUE")? {
+            s.hash_queue = n as usize;
         }
         if let Some(v) = get("OMNIBOTS_PUBLIC_URL").filter(|v| !v.is_empty()) {
             s.public_origin = Some(origin_of(&v).filter(|_| is_bare_origin(&v)).ok_or_else(

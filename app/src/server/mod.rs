@@ -33,7 +33,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, settings: Settings) -> AppState {
-        let hasher = Hasher::new(settings.hash_concurrency);
+        let hasher = Hasher::new(settings.hash_concurrency, settings.hash_queue);
         AppState {
             store,
             settings: Arc::new(settings),
@@ -67,6 +67,9 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         && let Ok(code) = axum::http::StatusCode::from_u16(err.status())
     {
         opts.set_status(code);
+        if let Some(seconds) = err.retry_after() {
+            opts.insert_header(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
     }
     result
 }

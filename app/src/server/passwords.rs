@@ -1,9 +1,11 @@
 //! Password hashing (argon2id, m=19456 KiB, t=2, p=1) and temporary passwords.
 //!
 //! Hashing runs on tokio's blocking pool behind a semaphore sized to the CPU count, so a burst
-//! of sign-ins queues here instead of starving the async runtime or exhausting memory.
+//! of sign-ins queues here instead of starving the async runtime or exhausting memory. The
+//! queue is bounded: past `max_waiting` checks waiting, the next is refused at once
+//! ([`HashError::Busy`], a 429 with `Retry-After`) instead of making everyone wait longer.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
@@ -37,20 +39,49 @@ pub fn temporary_password() -> String {
     out
 }
 
-/// Hashes and verifies passwords off the async runtime, a bounded number at a time.
+/// Hashes and verifies passwords off the async runtime, a bounded number at a time, with a
+/// bounded number waiting.
 #[derive(Clone, Debug)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
     /// How many hashes and verifications have started.
     runs: Arc<AtomicU64>,
+    /// Checks waiting for a permit now.
+    waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
+}
+
+/// Holds a place in the queue; gives it back when dropped (also when the request is dropped).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Hasher {
-    pub fn new(concurrency: usize) -> Hasher {
+    /// `concurrency` hashes at once; at most `max_waiting` more wait for their turn.
+    pub fn new(concurrency: usize, max_waiting: usize) -> Hasher {
         Hasher {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             runs: Arc::new(AtomicU64::new(0)),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            max_waiting,
         }
+    }
+
+    /// A permit to hash: at once if one is free, else after waiting in the bounded queue.
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, HashError> {
+        if let Ok(p) = self.permits.try_acquire() {
+            return Ok(p);
+        }
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(HashError::Busy);
+        }
+        let _place = Waiting(&self.waiting);
+        self.permits.acquire().await.map_err(|_| HashError::Failed)
     }
 
     /// How many argon2 hashes and verifications this hasher (and its clones) has run: shows,
@@ -61,21 +92,19 @@ impl Hasher {
 
     /// The argon2id PHC string of `password`.
     pub async fn hash(&self, password: String) -> Result<String, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|_| HashError)?;
+        let _permit = self.permit().await?;
         self.runs.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || hash_now(&password))
             .await
-            .map_err(|_| HashError)?
+            .map_err(|_| HashError::Failed)?
     }
 
     /// Whether `password` matches `hash`. Without a hash (unknown user, no password set) it
     /// checks against a fixed dummy hash and answers false, so every failure costs the same.
-    pub async fn verify(&self, password: String, hash: Option<String>) -> bool {
-        let Ok(_permit) = self.permits.acquire().await else {
-            return false;
-        };
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, HashError> {
+        let _permit = self.permit().await?;
         self.runs.fetch_add(1, Ordering::Relaxed);
-        tokio::task::spawn_blocking(move || {
+        Ok(tokio::task::spawn_blocking(move || {
             let known = hash.is_some();
             let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
             let Ok(parsed) = PasswordHash::new(&hash) else {
@@ -87,14 +116,32 @@ impl Hasher {
                 && known
         })
         .await
-        .unwrap_or(false)
+        .unwrap_or(false))
     }
 }
 
-/// Hashing failed (never expected: out of memory or a closed runtime).
-#[derive(Debug, thiserror::Error)]
-#[error("password hashing failed")]
-pub struct HashError;
+/// Why a password could not be hashed or checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HashError {
+    /// The queue of checks waiting is full: try again in a moment.
+    #[error("too many password checks waiting")]
+    Busy,
+    /// Never expected: out of memory or a closed runtime.
+    #[error("password hashing failed")]
+    Failed,
+}
+
+impl From<HashError> for crate::error::AppError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => crate::error::AppError::Busy { seconds: 1 },
+            HashError::Failed => {
+                tracing::error!("password hashing failed");
+                crate::error::AppError::Internal
+            }
+        }
+    }
+}
 
 /// Hashes on the current thread; for the blocking pool and the operator commands.
 pub fn hash_now(password: &str) -> Result<String, HashError> {
@@ -102,7 +149,7 @@ pub fn hash_now(password: &str) -> Result<String, HashError> {
     argon2()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|_| HashError)
+        .map_err(|_| HashError::Failed)
 }
 
 /// A hash of a random password, made once: what unknown users are checked against.
@@ -132,14 +179,58 @@ mod tests {
 
     #[tokio::test]
     async fn verify_accepts_the_password_and_refuses_others() {
-        let hasher = Hasher::new(2);
+        let hasher = Hasher::new(2, 8);
         let h = hasher.hash("correct horse battery".into()).await.unwrap();
         assert!(
             hasher
                 .verify("correct horse battery".into(), Some(h.clone()))
                 .await
+                .unwrap()
         );
-        assert!(!hasher.verify("wrong horse battery".into(), Some(h)).await);
-        assert!(!hasher.verify("anything".into(), None).await);
+        assert!(
+            !hasher
+                .verify("wrong horse battery".into(), Some(h))
+                .await
+                .unwrap()
+        );
+        assert!(!hasher.verify("anything".into(), None).await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn past_the_waiting_limit_a_check_is_refused_at_once() {
+        let hasher = Hasher::new(1, 2);
+        let h = hash_now("correct horse battery").unwrap();
+        // One runs and two wait; the fourth finds the queue full.
+        let held: Vec<_> = (0..3)
+            .map(|_| {
+                let (hasher, h) = (hasher.clone(), h.clone());
+                tokio::spawn(async move { hasher.verify("x".into(), Some(h)).await })
+            })
+            .collect();
+        while hasher.waiting.load(Ordering::Acquire) < 2 {
+            tokio::task::yield_now().await;
+        }
+        let started = std::time::Instant::now();
+        assert_eq!(
+            hasher.verify("x".into(), Some(h.clone())).await,
+            Err(HashError::Busy)
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(5),
+            "at once"
+        );
+        for t in held {
+            assert_eq!(t.await.unwrap(), Ok(false));
+        }
+        assert_eq!(
+            hasher.waiting.load(Ordering::Acquire),
+            0,
+            "every place given back"
+        );
+        assert_eq!(
+            hasher.verify("x".into(), Some(h)).await,
+            Ok(false),
+            "room again"
+        );
     }
 }

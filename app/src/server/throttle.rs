@@ -104,6 +104,11 @@ pub fn account_bucket(workspace: &str, email: &str) -> String {
     ])
 }
 
+/// The bucket of a signed-in user's checks of their current password (Change password).
+pub fn user_bucket(tenant: crate::store::TenantId, user: crate::store::UserId) -> String {
+    digest(&["user", &tenant.0.to_string(), &user.0.to_string()])
+}
+
 /// The bucket of a client address. An IPv6 client usually holds a whole /64, so that is
 /// the unit counted.
 pub fn address_bucket(ip: IpAddr) -> String {
@@ -158,8 +163,43 @@ pub struct Admitted {
 /// [`AppError::TooManyAttempts`] when either is over its threshold. Call before any password
 /// work: a refused attempt costs one small write and no hashing.
 pub async fn admit(state: &AppState, workspace: &str, email: &str) -> Result<Admitted, AppError> {
+    admit_bucket(state, account_bucket(workspace, email))
+        .await
+        .inspect_err(|e| {
+            if let AppError::TooManyAttempts { minutes } = e {
+                tracing::warn!(workspace = %super::loggable(workspace), minutes, "sign-in throttled");
+            }
+        })
+}
+
+/// Counts a check of a signed-in user's current password (Change password) for the user and
+/// the request's address, like a sign-in attempt, and refuses it with
+/// [`AppError::TooManyPasswordAttempts`] past the same thresholds: a stolen session cannot
+/// guess the password without end. The address's count is the one sign-in uses.
+pub async fn admit_password_check(
+    state: &AppState,
+    tenant: crate::store::TenantId,
+    user: crate::store::UserId,
+) -> Result<Admitted, AppError> {
+    admit_bucket(state, user_bucket(tenant, user))
+        .await
+        .map_err(|e| match e {
+            AppError::TooManyAttempts { minutes } => {
+                tracing::warn!(
+                    tenant = tenant.0,
+                    user = user.0,
+                    minutes,
+                    "password checks throttled"
+                );
+                AppError::TooManyPasswordAttempts { minutes }
+            }
+            other => other,
+        })
+}
+
+/// Counts an attempt in `account` and the request's address bucket.
+async fn admit_bucket(state: &AppState, account: String) -> Result<Admitted, AppError> {
     let rules = &state.settings.throttle;
-    let account = account_bucket(workspace, email);
     let address = leptos::prelude::use_context::<axum::http::request::Parts>()
         .and_then(|p| client_address(&p, rules.trust_forwarded_for))
         .map(address_bucket);
@@ -181,7 +221,6 @@ pub async fn admit(state: &AppState, workspace: &str, email: &str) -> Result<Adm
         .max();
     if let Some(wait_ms) = wait_ms {
         let minutes = (wait_ms.max(1) as u64).div_ceil(60_000);
-        tracing::warn!(workspace = %super::loggable(workspace), minutes, "sign-in throttled");
         return Err(AppError::TooManyAttempts { minutes });
     }
     Ok(Admitted {

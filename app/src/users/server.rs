@@ -139,15 +139,8 @@ mod ssr {
 
         async fn issue_password(&self) -> Result<(String, String, i64), AppError> {
             let password = passwords::temporary_password();
-            let hash = self
-                .state
-                .hasher
-                .hash(password.clone())
-                .await
-                .map_err(|e| {
-                    tracing::error!(error = %e, "hashing failed");
-                    AppError::Internal
-                })?;
+            // A full queue of password checks answers 429 with Retry-After.
+            let hash = self.state.hasher.hash(password.clone()).await?;
             let expires = now_ms() + self.state.settings.temporary_password_ttl.as_millis() as i64;
             Ok((password, hash, expires))
         }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use app::error::AppError;
+use app::server::{AppState, Settings};
 use app::store::TenantId;
 use app::users::model::{UserRow, UserType};
 use reqwest::StatusCode;
@@ -14,7 +15,7 @@ use crate::both;
 use crate::http::{Browser, Reply, start, tenant_with_users};
 use crate::sessions::session_for;
 use crate::store::new_user;
-use crate::support::{TestDb, TestServer};
+use crate::support::{TestDb, TestServer, test_settings};
 
 fn form(first: &str, email: &str) -> Value {
     json!({ "first_name": first, "last_name": "Racer", "email": email, "phone": "",
@@ -61,7 +62,13 @@ async fn assert_counts_exact(db: &TestDb, t: TenantId) {
 
 async fn a_hundred_creates_of_one_email_make_one_user(db: TestDb) -> TestDb {
     let (t, admin, _) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    // Every create hashes a temporary password: room for all of them to wait (a full queue
+    // answers 429, tested in `throttle::hash_queue_bounded`).
+    let settings = Settings {
+        hash_queue: 1_000,
+        ..test_settings(&db.url)
+    };
+    let server = TestServer::start_state(AppState::new(db.store.clone(), settings)).await;
     let boss = session_for(&server, &db.store, t, admin).await;
     let before = db.store.tenant_counts(t).await.unwrap();
     // The same address in varying letter case.

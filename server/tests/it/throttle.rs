@@ -267,3 +267,111 @@ both!(
     window_expires,
     the_window_ends_by_itself_and_a_right_password_starts_over
 );
+
+/// Change password checks the current password no more often than sign-in does: past the
+/// per-account threshold for the user, 429 "Too many password attempts" with `Retry-After`,
+/// also for the right password, and without hashing (issue "Security, second pass", 3).
+async fn change_password_is_throttled_per_user(db: TestDb) -> TestDb {
+    tenant_with_users(&db.store, "acme").await;
+    let rules = ThrottleRules {
+        per_address: 1_000,
+        ..ThrottleRules::default()
+    };
+    let (server, state) = server_with(&db, rules).await;
+    let mut b = Browser::new(&server);
+    let r = b.sign_in("acme", "agent@acme.example", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let change = |current: &'static str| {
+        [
+            ("current_password", current),
+            ("new_password", "a brand new long passphrase"),
+            ("confirm_password", "a brand new long passphrase"),
+        ]
+    };
+    for i in 0..10 {
+        let r = b.call("change_password", &change(WRONG)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {i}");
+        assert!(r.error().field_message("current_password").is_some());
+    }
+    let hashed = state.hasher.runs();
+    let r = b.call("change_password", &change(PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    let minutes = rules_minutes(&r);
+    assert_eq!(r.error(), AppError::TooManyPasswordAttempts { minutes });
+    assert_eq!(
+        r.error().to_string(),
+        format!("Too many password attempts. Try again in {minutes} minutes.")
+    );
+    assert_eq!(state.hasher.runs(), hashed, "refused without hashing");
+    // Another user of the same address is not held back.
+    let mut admin = Browser::new(&server);
+    let r = admin.sign_in("acme", "admin@acme.example", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = admin.call("change_password", &change(PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    db
+}
+both!(
+    change_password_throttled,
+    change_password_is_throttled_per_user
+);
+
+/// The minutes a 429 names, read from its `Retry-After` (rounded up).
+fn rules_minutes(r: &crate::http::Reply) -> u64 {
+    let secs: u64 = r.headers[RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!(secs > 0 && secs.is_multiple_of(60), "{secs}");
+    secs / 60
+}
+
+/// A full queue of password checks is answered at once with 429 and `Retry-After`, instead of
+/// growing without end (issue "Security, second pass", 3).
+async fn a_full_hash_queue_answers_at_once(db: TestDb) -> TestDb {
+    tenant_with_users(&db.store, "acme").await;
+    let settings = Settings {
+        hash_concurrency: 1,
+        hash_queue: 2,
+        throttle: ThrottleRules {
+            per_account: 1_000,
+            per_address: 1_000,
+            ..ThrottleRules::default()
+        },
+        ..test_settings(&db.url)
+    };
+    let state = AppState::new(db.store.clone(), settings);
+    let server = TestServer::start_state(state.clone()).await;
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let mut b = Browser::new(&server);
+        tasks.push(tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let r = b.sign_in("acme", "agent@acme.example", WRONG).await;
+            (r, started.elapsed())
+        }));
+    }
+    let (mut busy, mut failed) = (0, 0);
+    for t in tasks {
+        let (r, took) = t.await.unwrap();
+        match r.status {
+            StatusCode::UNAUTHORIZED => failed += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert_eq!(r.error(), AppError::Busy { seconds: 1 });
+                assert_eq!(r.headers[RETRY_AFTER], "1");
+                assert!(took < Duration::from_secs(1), "answered at once: {took:?}");
+                busy += 1;
+            }
+            other => panic!("{other}: {}", r.body),
+        }
+    }
+    assert!(busy > 0, "some found the queue full ({failed} checked)");
+    assert!(
+        failed >= 3,
+        "one ran and two waited at least ({busy} refused)"
+    );
+    assert_eq!(
+        state.hasher.runs(),
+        failed as u64,
+        "a refused check did no hashing"
+    );
+    db
+}
+both!(hash_queue_bounded, a_full_hash_queue_answers_at_once);
