@@ -202,6 +202,9 @@ async fn serve(store: app::store::Store, settings: Settings) -> Result<(), Strin
     let options = conf.leptos_options;
     let addr = options.site_addr;
     tracing::info!(%addr, database = store.backend(), "serving the Tenant Admin Portal");
+    for warning in settings.warnings() {
+        tracing::warn!("{warning}");
+    }
     let metrics_addr = settings.metrics_addr;
     let state = AppState::new(store, settings);
     omnibots::serve(state, options, addr, metrics_addr).await

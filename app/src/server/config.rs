@@ -58,7 +58,8 @@ Settings (environment variables):
   OMNIBOTS_PUBLIC_URL             the origin browsers use, e.g. https://admin.example.com; POSTs
                                   from any other origin are refused, https adds HSTS
                                   (default http://LEPTOS_SITE_ADDR)
-  OMNIBOTS_SECURE_COOKIES         true when served over https: cookies get Secure (default false)
+  OMNIBOTS_SECURE_COOKIES         true when served over https: cookies get Secure (default: true
+                                  when OMNIBOTS_PUBLIC_URL is https, else false)
   OMNIBOTS_SESSION_IDLE_MINUTES   a session unused this long ends (default 30)
   OMNIBOTS_SESSION_MAX_HOURS      a session ends this long after sign-in (default 12)
   OMNIBOTS_TEMP_PASSWORD_HOURS    an unused temporary password expires (default 72)
@@ -83,9 +84,9 @@ impl Settings {
         if let Some(url) = get("DATABASE_URL").filter(|v| !v.is_empty()) {
             s.database_url = url;
         }
-        if let Some(v) = get("OMNIBOTS_SECURE_COOKIES") {
-            s.secure_cookies = flag("OMNIBOTS_SECURE_COOKIES", &v)?;
-        }
+        let secure_cookies = get("OMNIBOTS_SECURE_COOKIES")
+            .map(|v| flag("OMNIBOTS_SECURE_COOKIES", &v))
+            .transpose()?;
         let num = |name: &str| -> Result<Option<u64>, String> {
             match get(name) {
                 None => Ok(None),
@@ -128,7 +129,32 @@ impl Settings {
             })?);
         }
         s.throttle = super::throttle::ThrottleRules::from_lookup(&get)?;
+        // Served over https (the public URL says so): Secure cookies, unless set otherwise.
+        s.secure_cookies = secure_cookies.unwrap_or_else(|| s.public_is_https());
         Ok(s)
+    }
+
+    fn public_is_https(&self) -> bool {
+        self.public_origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("https://"))
+    }
+
+    /// What an operator should hear at start-up about these settings, one message each.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.public_is_https() && !self.throttle.trust_forwarded_for {
+            out.push(format!(
+                "OMNIBOTS_PUBLIC_URL is https, so a reverse proxy is likely in front, but \
+                 OMNIBOTS_TRUST_X_FORWARDED_FOR is not set: every client then shares the \
+                 proxy's address, and {} sign-in attempts in {} minutes from anyone refuse \
+                 everyone. If the proxy appends the client's address to X-Forwarded-For, set \
+                 OMNIBOTS_TRUST_X_FORWARDED_FOR=true.",
+                self.throttle.per_address + 1,
+                self.throttle.window.as_secs() / 60
+            ));
+        }
+        out
     }
 }
 
@@ -182,6 +208,63 @@ mod tests {
         assert_eq!(s.temporary_password_ttl, Duration::from_secs(72 * 3600));
         assert!(!s.secure_cookies);
         assert_eq!(s.metrics_addr, None, "metrics are off unless asked for");
+    }
+
+    #[test]
+    fn an_https_public_url_means_secure_cookies_unless_set_otherwise() {
+        let with = |pairs: &'static [(&'static str, &'static str)]| {
+            Settings::from_lookup(move |k| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            })
+            .unwrap()
+        };
+        assert!(with(&[("OMNIBOTS_PUBLIC_URL", "https://admin.example.com")]).secure_cookies);
+        assert!(!with(&[("OMNIBOTS_PUBLIC_URL", "http://127.0.0.1:3000")]).secure_cookies);
+        assert!(
+            !with(&[
+                ("OMNIBOTS_PUBLIC_URL", "https://admin.example.com"),
+                ("OMNIBOTS_SECURE_COOKIES", "false"),
+            ])
+            .secure_cookies
+        );
+        assert!(with(&[("OMNIBOTS_SECURE_COOKIES", "true")]).secure_cookies);
+    }
+
+    #[test]
+    fn an_https_public_url_without_trusted_forwarding_is_warned_about() {
+        let with = |pairs: &'static [(&'static str, &'static str)]| {
+            Settings::from_lookup(move |k| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            })
+            .unwrap()
+            .warnings()
+        };
+        let warned = with(&[("OMNIBOTS_PUBLIC_URL", "https://admin.example.com")]);
+        assert_eq!(warned.len(), 1);
+        assert!(
+            warned[0].contains("OMNIBOTS_TRUST_X_FORWARDED_FOR=true"),
+            "{}",
+            warned[0]
+        );
+        assert!(
+            warned[0].contains("51 sign-in attempts in 15 minutes"),
+            "{}",
+            warned[0]
+        );
+        assert!(
+            with(&[
+                ("OMNIBOTS_PUBLIC_URL", "https://admin.example.com"),
+                ("OMNIBOTS_TRUST_X_FORWARDED_FOR", "true"),
+            ])
+            .is_empty()
+        );
+        assert!(with(&[]).is_empty());
     }
 
     #[test]

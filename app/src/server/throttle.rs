@@ -1,8 +1,18 @@
-//! Brute-force throttling of sign-in: attempts are counted per account (workspace + email,
-//! whether or not it exists) and per client address in a fixed window; past a threshold the
-//! attempt is refused before any password work, also when the password is right. A window ends
-//! by itself, so an attacker can delay a person's sign-in for at most one window, never lock
-//! them out for good.
+//! Brute-force throttling of password checks (sign-in, and Change password's current
+//! password), counted in fixed windows, before any password work:
+//!
+//! - per account **and address** (`per_account`, 10): the address that guesses at an account is
+//!   refused, also with the right password;
+//! - per address (`per_address`, 50): an address that guesses at many accounts is refused;
+//! - per account from all addresses (`per_account_all`, 100, NIST SP 800-63B-4's ceiling on
+//!   failed attempts): past it, an address that has already tried this account in the window
+//!   more than [`FRESH_ADDRESS_ATTEMPTS`] times is refused, while any other address may still try
+//!   that many times. So a distributed guesser is held to a few guesses per address and window,
+//!   and the account's holder, from an address that has not been guessing, still signs in: an
+//!   attacker cannot lock them out.
+//!
+//! A right password clears the account's counters (only its holder can do that). Windows end by
+//! themselves.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -19,8 +29,11 @@ use crate::store::throttle::AttemptCount;
 pub struct ThrottleRules {
     /// How long a window of counted attempts lasts from its first attempt.
     pub window: Duration,
-    /// Attempts allowed per account in one window.
+    /// Attempts allowed per account from one address in one window.
     pub per_account: i64,
+    /// Attempts per account from all addresses in one window past which only addresses that
+    /// have not been guessing at it may still try.
+    pub per_account_all: i64,
     /// Attempts allowed per client address in one window (an address tries many accounts).
     pub per_address: i64,
     /// Take the client address from the last `X-Forwarded-For` entry (the address the trusted
@@ -34,6 +47,7 @@ impl Default for ThrottleRules {
         ThrottleRules {
             window: Duration::from_secs(15 * 60),
             per_account: 10,
+            per_account_all: 100,
             per_address: 50,
             trust_forwarded_for: false,
         }
@@ -44,7 +58,11 @@ impl Default for ThrottleRules {
 pub const THROTTLE_HELP: &str = "\
 Sign-in throttling (environment variables):
   OMNIBOTS_SIGN_IN_WINDOW_MINUTES  attempts are counted in windows this long (default 15)
-  OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT attempts per workspace + email in a window (default 10)
+  OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT attempts per workspace + email from one address in a window
+                                   (default 10)
+  OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT_ALL  attempts per workspace + email from all addresses in a
+                                   window; past it, an address that tried it more than 3 times is
+                                   refused, others may still try (default 100)
   OMNIBOTS_SIGN_IN_MAX_PER_ADDRESS attempts per client address in a window (default 50)
   OMNIBOTS_TRUST_X_FORWARDED_FOR   true behind a reverse proxy that sets X-Forwarded-For
                                    (default false: the connection's address)";
@@ -69,6 +87,9 @@ impl ThrottleRules {
         }
         if let Some(n) = num("OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT")? {
             r.per_account = n as i64;
+        }
+        if let Some(n) = num("OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT_ALL")? {
+            r.per_account_all = n as i64;
         }
         if let Some(n) = num("OMNIBOTS_SIGN_IN_MAX_PER_ADDRESS")? {
             r.per_address = n as i64;
@@ -108,6 +129,15 @@ pub fn account_bucket(workspace: &str, email: &str) -> String {
 pub fn user_bucket(tenant: crate::store::TenantId, user: crate::store::UserId) -> String {
     digest(&["user", &tenant.0.to_string(), &user.0.to_string()])
 }
+
+/// The bucket of one account's attempts from one address.
+pub fn pair_bucket(account: &str, address: &str) -> String {
+    digest(&["pair", account, address])
+}
+
+/// Past the account's limit from all addresses, how many attempts an address may still make on
+/// it in a window: enough for its holder's typos, too few for guessing.
+pub const FRESH_ADDRESS_ATTEMPTS: i64 = 3;
 
 /// The bucket of a client address. An IPv6 client usually holds a whole /64, so that is
 /// the unit counted.
@@ -156,6 +186,7 @@ pub fn client_address(
 #[derive(Debug)]
 pub struct Admitted {
     account: String,
+    pair: Option<String>,
     address: Option<(String, AttemptCount)>,
 }
 
@@ -197,35 +228,51 @@ pub async fn admit_password_check(
         })
 }
 
-/// Counts an attempt in `account` and the request's address bucket.
+/// Counts an attempt for `account`, its pair with the request's address, and the address.
 async fn admit_bucket(state: &AppState, account: String) -> Result<Admitted, AppError> {
     let rules = &state.settings.throttle;
     let address = leptos::prelude::use_context::<axum::http::request::Parts>()
         .and_then(|p| client_address(&p, rules.trust_forwarded_for))
         .map(address_bucket);
-    let mut buckets = vec![(account.as_str(), rules.per_account)];
-    if let Some(a) = &address {
-        buckets.push((a.as_str(), rules.per_address));
-    }
-    let names: Vec<&str> = buckets.iter().map(|(b, _)| *b).collect();
+    let pair = address.as_deref().map(|a| pair_bucket(&account, a));
+    let mut names = vec![account.as_str()];
+    names.extend(pair.as_deref());
+    names.extend(address.as_deref());
     let counts = state
         .store
         .count_sign_in_attempt(&names, rules.window_ms())
         .await?;
+    let (account_count, rest) = (counts[0], &counts[1..]);
+    let (pair_count, address_count) = match rest {
+        [p, a] => (Some(*p), Some(*a)),
+        _ => (None, None),
+    };
+    // Without a known address (never in practice), the account's own limit stands in for the
+    // pair's.
+    let over = [
+        pair_count.map_or(
+            (account_count.attempts > rules.per_account).then_some(account_count),
+            |p| (p.attempts > rules.per_account).then_some(p),
+        ),
+        address_count.filter(|a| a.attempts > rules.per_address),
+        (account_count.attempts > rules.per_account_all
+            && pair_count.is_none_or(|p| p.attempts > FRESH_ADDRESS_ATTEMPTS))
+        .then_some(account_count),
+    ];
     let now = now_ms();
-    let wait_ms = buckets
+    let wait_ms = over
         .iter()
-        .zip(&counts)
-        .filter(|((_, limit), c)| c.attempts > *limit)
-        .map(|(_, c)| c.window_start + rules.window_ms() - now)
+        .flatten()
+        .map(|c| c.window_start + rules.window_ms() - now)
         .max();
     if let Some(wait_ms) = wait_ms {
         let minutes = (wait_ms.max(1) as u64).div_ceil(60_000);
         return Err(AppError::TooManyAttempts { minutes });
     }
     Ok(Admitted {
-        address: address.map(|a| (a, counts[1])),
         account,
+        pair,
+        address: address.zip(address_count),
     })
 }
 
@@ -235,6 +282,9 @@ impl Admitted {
     /// password must not reset an address that guesses at other accounts).
     pub async fn password_was_right(self, state: &AppState) -> Result<(), AppError> {
         state.store.clear_sign_in_attempts(&self.account).await?;
+        if let Some(pair) = &self.pair {
+            state.store.clear_sign_in_attempts(pair).await?;
+        }
         if let Some((bucket, count)) = &self.address {
             state
                 .store

@@ -375,3 +375,70 @@ async fn a_full_hash_queue_answers_at_once(db: TestDb) -> TestDb {
     db
 }
 both!(hash_queue_bounded, a_full_hash_queue_answers_at_once);
+
+/// An address that guesses at an account is refused, not the account: its holder still signs
+/// in from another address (issue "Security, second pass", 2; NIST SP 800-63B-4 §3.2.2).
+async fn a_guessing_address_cannot_lock_the_holder_out(db: TestDb) -> TestDb {
+    tenant_with_users(&db.store, "acme").await;
+    let rules = ThrottleRules {
+        trust_forwarded_for: true,
+        ..ThrottleRules::default()
+    };
+    let (server, _) = server_with(&db, rules).await;
+    for _ in 0..10 {
+        assert_eq!(
+            sign_in_from(&server, "203.0.113.66", "admin@acme.example", WRONG).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in_from(&server, "203.0.113.66", "admin@acme.example", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guessing address is refused, even with the right password"
+    );
+    assert_eq!(
+        sign_in_from(&server, "198.51.100.20", "admin@acme.example", PASSWORD).await,
+        StatusCode::OK,
+        "the holder, from their own address, is not"
+    );
+    db
+}
+both!(no_lockout, a_guessing_address_cannot_lock_the_holder_out);
+
+/// Guessing spread over many addresses: past the account's limit from all addresses, every
+/// address that took part is held to a few attempts, and a fresh address still signs in.
+async fn distributed_guessing_is_held_to_a_few_tries_per_address(db: TestDb) -> TestDb {
+    tenant_with_users(&db.store, "acme").await;
+    let rules = ThrottleRules {
+        trust_forwarded_for: true,
+        per_account_all: 20,
+        ..ThrottleRules::default()
+    };
+    let (server, _) = server_with(&db, rules).await;
+    // Four addresses, 6 wrong tries each: 24 on the account, none over the pair limit.
+    for n in 1..=4 {
+        for _ in 0..6 {
+            let ip = format!("203.0.113.{n}");
+            let status = sign_in_from(&server, &ip, "admin@acme.example", WRONG).await;
+            assert!(
+                status == StatusCode::UNAUTHORIZED || status == StatusCode::TOO_MANY_REQUESTS,
+                "{status}"
+            );
+        }
+    }
+    assert_eq!(
+        sign_in_from(&server, "203.0.113.1", "admin@acme.example", WRONG).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an address that has been guessing is refused past the account's limit"
+    );
+    assert_eq!(
+        sign_in_from(&server, "198.51.100.20", "admin@acme.example", PASSWORD).await,
+        StatusCode::OK,
+        "a fresh address is not"
+    );
+    db
+}
+both!(
+    distributed_guessing,
+    distributed_guessing_is_held_to_a_few_tries_per_address
+);
