@@ -64,15 +64,13 @@ mod ssr {
         let slug = workspace.trim().to_lowercase();
         // Counted before anything else; past the threshold, refused without hashing.
         let admitted = crate::server::throttle::admit(&state, &slug, &email).await?;
-        let tenant = if slug.is_empty() || slug.len() > 63 {
-            None
-        } else {
-            state.store.tenant_by_slug(&slug).await?
-        };
-        let creds = match &tenant {
-            Some(t) if email.len() <= 254 => state.store.credentials(t.id, &email).await?,
-            _ => None,
-        };
+        // One statement whatever was typed (an unknown workspace costs what a known one does);
+        // inputs longer than any stored value are cut, so they still match nothing.
+        let cut = |s: &str, max: usize| s.chars().take(max).collect::<String>();
+        let (tenant_id, creds) = state
+            .store
+            .sign_in_lookup(&cut(&slug, 64), &cut(&email, 255))
+            .await?;
         let password = if password.len() > PASSWORD_INPUT_MAX_BYTES {
             String::new()
         } else {
@@ -85,8 +83,7 @@ mod ssr {
         if ok {
             admitted.password_was_right(&state).await?;
         }
-        let tenant_id = tenant.as_ref().map(|t| t.id);
-        let (Some(tenant), Some(creds), true) = (tenant, creds, ok) else {
+        let (Some(tenant), Some(creds), true) = (tenant_id, creds, ok) else {
             // The tenant's id when there is one; else what was typed, escaped and cut short,
             // so a workspace cannot write a line of its own into the log.
             match tenant_id {
@@ -117,16 +114,16 @@ mod ssr {
         // Only if the password and the status are still what was just checked: a change or a
         // suspension that landed while this sign-in was hashing wins.
         let hash = creds.password_hash.clone();
-        if !start_session(&state, tenant.id, creds.user_id, hash).await? {
+        if !start_session(&state, tenant, creds.user_id, hash).await? {
             tracing::info!(
-                tenant = tenant.id.0,
+                tenant = tenant.0,
                 user = creds.user_id.0,
                 "sign-in lost a race with a password change or suspension"
             );
             return Err(AppError::SignInFailed);
         }
-        state.store.record_login(tenant.id, creds.user_id).await?;
-        tracing::info!(tenant = tenant.id.0, user = creds.user_id.0, "signed in");
+        state.store.record_login(tenant, creds.user_id).await?;
+        tracing::info!(tenant = tenant.0, user = creds.user_id.0, "signed in");
         leptos_axum::redirect(if creds.password_temporary {
             "/change-password"
         } else {

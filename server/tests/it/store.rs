@@ -437,3 +437,44 @@ async fn migrations_are_idempotent(db: TestDb) -> TestDb {
     db
 }
 both!(migrations_rerun, migrations_are_idempotent);
+
+/// Sign-in's one lookup: the same statement for an unknown workspace, an unknown email and a
+/// known account (issue "Security, second pass", 6), and only the tenant's own users.
+async fn sign_in_lookup_answers_every_case_in_one_statement(db: TestDb) -> TestDb {
+    let (acme, admin) = tenant(&db.store, "acme").await;
+    let (other, _) = tenant(&db.store, "other").await;
+    let found = db
+        .store
+        .sign_in_lookup("acme", "ADMIN@acme.example")
+        .await
+        .unwrap();
+    assert_eq!(found.0, Some(acme));
+    assert_eq!(found.1.map(|c| c.user_id), Some(admin));
+    assert_eq!(
+        db.store
+            .sign_in_lookup("acme", "nobody@acme.example")
+            .await
+            .unwrap(),
+        (Some(acme), None)
+    );
+    assert_eq!(
+        db.store
+            .sign_in_lookup("other", "admin@acme.example")
+            .await
+            .unwrap(),
+        (Some(other), None),
+        "another tenant's user is not found"
+    );
+    assert_eq!(
+        db.store
+            .sign_in_lookup("nowhere", "admin@acme.example")
+            .await
+            .unwrap(),
+        (None, None)
+    );
+    db
+}
+both!(
+    sign_in_lookup,
+    sign_in_lookup_answers_every_case_in_one_statement
+);
