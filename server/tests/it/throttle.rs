@@ -442,3 +442,103 @@ both!(
     distributed_guessing,
     distributed_guessing_is_held_to_a_few_tries_per_address
 );
+
+/// Sign-in latency of one tenant, idle and then while a session of another tenant floods
+/// Change password with wrong current passwords (issue "Security, second pass", 3). Figures,
+/// not a pass mark: run by hand in a release build,
+/// `cargo test --release -p omnibots --test it throttle::flood_figures -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "prints figures; run by hand in a release build"]
+async fn flood_figures() {
+    let backends = [
+        crate::support::Backend::Sqlite,
+        crate::support::Backend::Postgres,
+    ];
+    for (backend, lifted) in backends.into_iter().flat_map(|b| [(b, false), (b, true)]) {
+        crate::support::run(backend, move |db| async move {
+            tenant_with_users(&db.store, "acme").await;
+            tenant_with_users(&db.store, "flood").await;
+            // The product's rules, and with the attempt limits lifted (the hash queue alone).
+            let shipped = ThrottleRules {
+                trust_forwarded_for: true,
+                ..ThrottleRules::default()
+            };
+            let rules = if lifted {
+                ThrottleRules {
+                    per_account: 1_000_000,
+                    per_account_all: 1_000_000,
+                    per_address: 1_000_000,
+                    ..shipped
+                }
+            } else {
+                shipped
+            };
+            let settings = Settings {
+                throttle: rules,
+                hash_concurrency: 1,
+                ..test_settings(&db.url)
+            };
+            let server = TestServer::start_state(AppState::new(db.store.clone(), settings)).await;
+            let idle = sign_in_latencies(&server, 40).await;
+            // The flooder: signed in as flood's agent, 32 calls in flight from its own address.
+            let mut flooder = Browser::new(&server);
+            let r = flooder.sign_in("flood", "agent@flood.example", PASSWORD).await;
+            assert_eq!(r.status, StatusCode::OK);
+            let cookie = flooder.cookie.clone().unwrap();
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let counts = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::new()));
+            let mut floods = Vec::new();
+            for _ in 0..32 {
+                let (base, cookie, stop, counts) =
+                    (server.base.clone(), cookie.clone(), stop.clone(), counts.clone());
+                floods.push(tokio::spawn(async move {
+                    let http = reqwest::Client::new();
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let status = http
+                            .post(format!("{base}/api/change_password"))
+                            .header("accept", "application/json")
+                            .header("origin", &base)
+                            .header("x-forwarded-for", "198.51.100.99")
+                            .header("cookie", format!("omnibots_session={cookie}"))
+                            .form(&[
+                                ("current_password", WRONG),
+                                ("new_password", "a brand new long passphrase"),
+                                ("confirm_password", "a brand new long passphrase"),
+                            ])
+                            .send()
+                            .await
+                            .unwrap()
+                            .status();
+                        *counts.lock().unwrap().entry(status.as_u16()).or_insert(0u64) += 1;
+                    }
+                }));
+            }
+            sleep_ms(500).await;
+            let during = sign_in_latencies(&server, 40).await;
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            for f in floods {
+                f.await.unwrap();
+            }
+            println!(
+                "{backend:?}, attempt limits {}: sign-in p50/p99 idle {:.0}/{:.0} ms, during the flood {:.0}/{:.0} ms; flood replies by status {:?}",
+                if lifted { "lifted" } else { "as shipped" },
+                idle.0, idle.1, during.0, during.1, counts.lock().unwrap()
+            );
+            db
+        })
+        .await;
+    }
+}
+
+/// p50 and p99 in ms of `n` sequential sign-ins (the right password) of acme's admin.
+async fn sign_in_latencies(server: &TestServer, n: usize) -> (f64, f64) {
+    let mut ms = Vec::new();
+    for _ in 0..n {
+        let started = std::time::Instant::now();
+        let status = sign_in_from(server, "203.0.113.200", "admin@acme.example", PASSWORD).await;
+        assert_eq!(status, StatusCode::OK);
+        ms.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    (ms[n / 2], ms[(n * 99).div_ceil(100) - 1])
+}
