@@ -142,3 +142,32 @@ test('client-side navigation between the signed-in pages keeps working', async (
     await expect(page.getByRole('button', { name: 'Refresh' })).toBeEnabled();
   });
 });
+
+test('too many wrong passwords: sign-in and Change password say when to try again', async ({ page }) => {
+  const tenant = await signInAsNewAdmin(page, 'limits');
+
+  await test.step('Change password refuses the 11th check of the current password', async () => {
+    await page.goto('/change-password');
+    await waitForHydration(page);
+    for (let i = 0; i < 10; i++) {
+      await submitPasswordChange(page, `not my password ${i}`, 'another long passphrase here');
+      await expect(page.getByText('This is not your current password')).toBeVisible();
+    }
+    await submitPasswordChange(page, NEW_PASSWORD, 'another long passphrase here');
+    await expect(alertWith(page, 'Too many password attempts. Try again in 15 minutes.')).toBeVisible();
+    await expect(page).toHaveURL(urlPath('/change-password'));
+    await page.screenshot({ path: screenshotPath('change-password-throttled.png'), fullPage: true });
+  });
+
+  await test.step('sign-in refuses the 11th attempt, even with the right password', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(urlPath('/sign-in'));
+    for (let i = 0; i < 10; i++) {
+      await signIn(page, tenant.tenant, tenant.admin_email, `not my password ${i}`);
+      await expect(alertWith(page, SIGN_IN_FAILED)).toBeVisible();
+    }
+    await signIn(page, tenant.tenant, tenant.admin_email, NEW_PASSWORD);
+    await expect(alertWith(page, 'Too many sign-in attempts. Try again in 15 minutes.')).toBeVisible();
+    await expect(page).toHaveURL(urlPath('/sign-in'));
+  });
+});
