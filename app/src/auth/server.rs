@@ -79,7 +79,7 @@ mod ssr {
         // Always one argon2 verification, against a dummy hash when there is no account, so
         // the three wrong cases take the same time.
         let hash = creds.as_ref().and_then(|c| c.password_hash.clone());
-        let ok = state.hasher.verify(password, hash).await?;
+        let (ok, admitted) = admitted.verify(&state, password, hash).await?;
         if ok {
             admitted.password_was_right(&state).await?;
         }
@@ -207,7 +207,8 @@ mod ssr {
             .store
             .password_hash(user.tenant_id, user.user_id)
             .await?;
-        if state.hasher.verify(current, hash).await? {
+        let (ok, admitted) = admitted.verify(&state, current, hash).await?;
+        if ok {
             admitted.password_was_right(&state).await?;
         } else {
             errors.insert(

@@ -185,8 +185,8 @@ pub fn client_address(
 /// An attempt that was counted and may go on to the password check.
 #[derive(Debug)]
 pub struct Admitted {
-    account: String,
-    pair: Option<String>,
+    account: (String, AttemptCount),
+    pair: Option<(String, AttemptCount)>,
     address: Option<(String, AttemptCount)>,
 }
 
@@ -270,8 +270,8 @@ async fn admit_bucket(state: &AppState, account: String) -> Result<Admitted, App
         return Err(AppError::TooManyAttempts { minutes });
     }
     Ok(Admitted {
-        account,
-        pair,
+        account: (account, account_count),
+        pair: pair.zip(pair_count),
         address: address.zip(address_count),
     })
 }
@@ -281,8 +281,8 @@ impl Admitted {
     /// do that), and this attempt is taken back out of the address's window (one right
     /// password must not reset an address that guesses at other accounts).
     pub async fn password_was_right(self, state: &AppState) -> Result<(), AppError> {
-        state.store.clear_sign_in_attempts(&self.account).await?;
-        if let Some(pair) = &self.pair {
+        state.store.clear_sign_in_attempts(&self.account.0).await?;
+        if let Some((pair, _)) = &self.pair {
             state.store.clear_sign_in_attempts(pair).await?;
         }
         if let Some((bucket, count)) = &self.address {
@@ -292,6 +292,36 @@ impl Admitted {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The password was never checked (the hash queue was full): the attempt is taken back out
+    /// of every count, so a person's retries during a flood do not add up toward a limit.
+    pub async fn not_checked(self, state: &AppState) -> Result<(), AppError> {
+        let buckets = [Some(self.account), self.pair, self.address];
+        for (bucket, count) in buckets.iter().flatten() {
+            state
+                .store
+                .uncount_sign_in_attempt(bucket, count.window_start)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Checks `password` against `hash` with the state's hasher; a check refused because the
+    /// hash queue is full is taken back out of the counts first.
+    pub async fn verify(
+        self,
+        state: &AppState,
+        password: String,
+        hash: Option<String>,
+    ) -> Result<(bool, Admitted), AppError> {
+        match state.hasher.verify(password, hash).await {
+            Ok(ok) => Ok((ok, self)),
+            Err(e) => {
+                self.not_checked(state).await?;
+                Err(e.into())
+            }
+        }
     }
 }
 

@@ -372,6 +372,17 @@ async fn a_full_hash_queue_answers_at_once(db: TestDb) -> TestDb {
         failed as u64,
         "a refused check did no hashing"
     );
+    let w = window_ms(&ThrottleRules::default());
+    let account = account_bucket("acme", "agent@acme.example");
+    assert_eq!(
+        db.store.sign_in_attempts(&account, w).await.unwrap(),
+        failed as i64,
+        "a refused check is not counted against the account"
+    );
+    assert_eq!(
+        db.store.sign_in_attempts(&localhost(), w).await.unwrap(),
+        failed as i64
+    );
     db
 }
 both!(hash_queue_bounded, a_full_hash_queue_answers_at_once);
