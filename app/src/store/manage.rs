@@ -125,9 +125,20 @@ enum Trigram {
     Bypass,
 }
 
-/// An FTS5 phrase matching `text` as a substring (with the trigram tokenizer).
-fn fts_phrase(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
+/// An FTS5 query matching `text` as a substring of `search_key` (with the trigram tokenizer)
+/// among the rows of `tenant` only: its token is the `search_tenant` column's three private-use
+/// characters (migrations/sqlite/0006_search_by_tenant.sql), so FTS5 reads the tenant's doclist
+/// and seeks through the text's, whatever other tenants hold.
+fn fts_query(tenant: TenantId, text: &str) -> String {
+    let t = tenant.0;
+    let token: String = [(t >> 16) & 255, (t >> 8) & 255, t & 255]
+        .into_iter()
+        .filter_map(|b| char::from_u32(0xE000 + b as u32))
+        .collect();
+    format!(
+        "search_tenant : \"{token}\" AND search_key : \"{}\"",
+        text.replace('"', "\"\"")
+    )
 }
 
 /// `FROM users u WHERE <tenant, search and filters>`, appended to `sql`.
@@ -152,7 +163,7 @@ fn filtered(sql: &mut Sql, tenant: TenantId, q: &UserQuery, trigram: Trigram) {
                 " AND u.id IN (SELECT c.id FROM users c WHERE c.id IN \
                    (SELECT rowid FROM users_search WHERE users_search MATCH ",
             )
-            .arg(Arg::Text(fts_phrase(&search)))
+            .arg(Arg::Text(fts_query(tenant, &search)))
             .push(") AND c.tenant_id = ")
             .arg(Arg::Int(tenant.0));
             filters(sql, "c", q);
@@ -326,9 +337,9 @@ impl Store {
     }
 
     /// Whether the search text of `q` (three characters or more) is held by more than
-    /// `BROAD_SEARCH_MATCHES` users: the page's plan depends on it, not on the filters. On SQLite
-    /// the trigram table alone answers (all tenants: no row is read), on PostgreSQL the trigram
-    /// index of the tenant's rows.
+    /// `BROAD_SEARCH_MATCHES` users of the tenant: the page's plan depends on it, not on the
+    /// filters nor on other tenants. On SQLite the trigram table alone answers (no row is
+    /// read), on PostgreSQL the tenant's part of the trigram index.
     pub async fn broad_search(&self, tenant: TenantId, q: &UserQuery) -> Result<bool, StoreError> {
         let search = q.q.trim().to_lowercase();
         if search.chars().count() <= PREFIX_SEARCH_MAX_CHARS {
@@ -339,7 +350,7 @@ impl Store {
                 sqlx::query_scalar(
                     "SELECT COUNT(*) FROM (SELECT 1 FROM users_search WHERE users_search MATCH $1 LIMIT $2)",
                 )
-                .bind(fts_phrase(&search))
+                .bind(fts_query(tenant, &search))
                 .bind(BROAD_SEARCH_MATCHES + 1)
                 .fetch_one(pool)
                 .await?

@@ -442,8 +442,9 @@ impl Store {
             } else {
                 if let Some(trigger) = fts_trigger {
                     sqlx::query(
-                        "INSERT INTO users_search (rowid, search_key)
-                         SELECT id, search_key FROM users WHERE id >= $1 AND id < $2 ORDER BY id",
+                        "INSERT INTO users_search (rowid, search_tenant, search_key)
+                         SELECT id, search_tenant, search_key FROM users
+                          WHERE id >= $1 AND id < $2 ORDER BY id",
                     )
                     .bind(start)
                     .bind(next)

@@ -478,3 +478,46 @@ both!(
     sign_in_lookup,
     sign_in_lookup_answers_every_case_in_one_statement
 );
+
+/// A search finds the tenant's own holders of the text only, whatever the tenant's id: on
+/// SQLite each id is a three-character token in the trigram table, one character per byte, so
+/// ids that differ in any one byte must not meet (issue "Security, second pass", 4).
+async fn search_stays_in_its_tenant_whatever_its_id(db: TestDb) -> TestDb {
+    let ids = [0x01_02_03_i64, 0x01_03_03, 0x02_02_03, 0x01_02_04];
+    for (n, id) in ids.iter().enumerate() {
+        exec(
+            &db.store,
+            &format!(
+                "INSERT INTO tenants (id, slug, name, default_timezone, created_at)
+                 VALUES ({id}, 'byte-{n}', 'Byte {n}', 'UTC', 0)"
+            ),
+        )
+        .await
+        .unwrap();
+        for k in 0..=n {
+            let mut u = new_user(&format!("zorblat{k}@byte{n}.example"), UserType::Agent);
+            u.last_name = format!("Zorblat{n}");
+            db.store.create_user(TenantId(*id), None, &u).await.unwrap();
+        }
+    }
+    for (n, id) in ids.iter().enumerate() {
+        for text in ["zorblat", "orblat", &format!("zorblat{n}")] {
+            let q = app::users::model::UserQuery::from_pairs(|k| (k == "q").then_some(text));
+            let page = db.store.list_users(TenantId(*id), &q).await.unwrap();
+            assert_eq!(
+                page.matches.count,
+                n as i64 + 1,
+                "tenant {id:#x}, {text:?}: its own users only"
+            );
+            assert!(
+                page.rows
+                    .iter()
+                    .all(|r| r.email.ends_with(&format!("@byte{n}.example"))),
+                "tenant {id:#x}, {text:?}"
+            );
+            assert!(!db.store.broad_search(TenantId(*id), &q).await.unwrap());
+        }
+    }
+    db
+}
+both!(search_by_tenant, search_stays_in_its_tenant_whatever_its_id);
