@@ -121,20 +121,20 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
     );
     let stats = Resource::new(move || state.refresh.get(), |_| get_user_stats());
     let roles = Resource::new(|| (), |_| list_roles());
+    // The view the table shows, set in the browser when a page of users is put on screen. The
+    // resource itself is only ever awaited inside its `Transition`, never read synchronously.
+    let shown = RwSignal::new(None::<ViewKey>);
     // Refreshing: the table shows another view than the one asked for (it keeps the old rows
     // until the new ones arrive). Derived in the browser only: a server render always shows
     // the view it was asked for.
     let refreshing = Signal::derive(move || {
-        cfg!(feature = "hydrate")
-            && page.with(|p| p.as_ref().is_some_and(|(shown, _)| *shown != wanted.get()))
+        cfg!(feature = "hydrate") && shown.with(|s| s.as_ref().is_some_and(|k| *k != wanted.get()))
     });
     // After a change reloaded the table, focus the button that started it once more (its old
     // element was replaced). Effects run in the browser only.
     Effect::new(move |_| {
-        if page.with(|p| {
-            p.as_ref()
-                .is_some_and(|(shown, _)| *shown == wanted.get_untracked())
-        }) && let Some(id) = state.refocus.try_update(Option::take).flatten()
+        if shown.with(|s| s.as_ref() == Some(&wanted.get_untracked()))
+            && let Some(id) = state.refocus.try_update(Option::take).flatten()
         {
             crate::ui::focus_later(id);
         }
@@ -175,10 +175,13 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
-                    match page.await.1 {
+                    let (key, result) = page.await;
+                    #[cfg(feature = "hydrate")]
+                    shown.set(Some(key.clone()));
+                    match result {
                         Ok(p) => view! {
                             <p class="match-count" role="status" aria-live="polite">{p.matches.label()}</p>
-                            <div class:is-refreshing=move || refreshing.get()>
+                            <div class:is-refreshing=move || wanted.with(|w| *w != key)>
                                 <UserTable page=p state />
                             </div>
                         }.into_any(),
