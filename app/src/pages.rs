@@ -25,11 +25,7 @@ where
         }
         SignedIn::CheckFailed(e) => {
             #[cfg(feature = "ssr")]
-            if let Some(opts) = use_context::<leptos_axum::ResponseOptions>()
-                && let Ok(code) = axum::http::StatusCode::from_u16(e.status())
-            {
-                opts.set_status(code);
-            }
+            crate::server::set_error_status(&e);
             view! { <ErrorPanel error=e /> }.into_any()
         }
         _ => {

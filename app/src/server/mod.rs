@@ -63,7 +63,15 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     });
     if let Err(err) = &result
         && !wants_html
-        && let Some(opts) = use_context::<ResponseOptions>()
+    {
+        set_error_status(err);
+    }
+    result
+}
+
+/// Gives the current reply the status of `err`, and `Retry-After` when it ends by itself.
+pub fn set_error_status(err: &AppError) {
+    if let Some(opts) = use_context::<ResponseOptions>()
         && let Ok(code) = axum::http::StatusCode::from_u16(err.status())
     {
         opts.set_status(code);
@@ -71,7 +79,6 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             opts.insert_header(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
         }
     }
-    result
 }
 
 /// Longest piece of user input a log line carries.
