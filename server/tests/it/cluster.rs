@@ -9,9 +9,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::http::{Browser, PASSWORD, tenant_with_users};
-use crate::sessions::signed_in;
-use crate::support::{TestDb, TestServer, test_settings};
+use crate::support::{
+    Browser, PASSWORD, TestDb, TestServer, signed_in, tenant_with_users, test_settings,
+};
 
 /// Browsers on server A and on server B sharing one cookie jar (one person, two servers).
 fn on(server: &TestServer, cookie: &Option<String>) -> Browser {

@@ -14,8 +14,7 @@ use app::store::{Store, TenantId, UserId};
 use serde_json::json;
 
 use crate::both;
-use crate::http::{Browser, PASSWORD, tenant_with_users};
-use crate::support::{TestDb, sleep_ms};
+use crate::support::{Browser, PASSWORD, TestDb, sleep_ms, tenant_with_users};
 
 /// The creates of the whole stream.
 const STREAM: usize = 1000;

@@ -14,10 +14,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::http::{Browser, PASSWORD, Reply, start, tenant_with_users};
-use crate::sessions::session_for;
-use crate::store::new_user;
-use crate::support::TestDb;
+use crate::support::{
+    Browser, PASSWORD, Reply, TestDb, new_user, role_ids, session_for, start, tenant_with_users,
+};
 
 /// Who may call a server function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,22 +298,8 @@ async fn every_server_function_keeps_tenants_apart(db: TestDb) -> TestDb {
     // Tenant A ("acme") has more users than B, with a distinctive name and roles.
     let (a, a_admin, a_agent) = tenant_with_users(&db.store, "acme").await;
     let (b, b_admin, b_agent) = tenant_with_users(&db.store, "globex").await;
-    let a_roles: Vec<i64> = db
-        .store
-        .role_ids(a)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
-    let b_roles: Vec<i64> = db
-        .store
-        .role_ids(b)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
+    let a_roles = role_ids(&db.store, a).await;
+    let b_roles = role_ids(&db.store, b).await;
     let mut z = new_user("zebediah@acme.example", UserType::Viewer);
     z.first_name = "Zebediah".into();
     db.store.create_user(a, None, &z).await.unwrap();

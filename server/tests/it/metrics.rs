@@ -3,8 +3,7 @@
 use reqwest::StatusCode;
 
 use crate::both;
-use crate::http::{Browser, PASSWORD, start, tenant_with_users};
-use crate::support::TestDb;
+use crate::support::{Browser, PASSWORD, TestDb, start, tenant_with_users};
 
 async fn metrics_count_requests_by_route_on_their_own_address(db: TestDb) -> TestDb {
     tenant_with_users(&db.store, "acme").await;

@@ -6,21 +6,15 @@ use std::collections::BTreeMap;
 
 use app::error::AppError;
 use app::server::{AppState, Settings};
-use app::store::TenantId;
 use app::users::model::{UserRow, UserType};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::http::{Browser, Reply, start, tenant_with_users};
-use crate::sessions::session_for;
-use crate::store::new_user;
-use crate::support::{TestDb, TestServer, test_settings};
-
-fn form(first: &str, email: &str) -> Value {
-    json!({ "first_name": first, "last_name": "Racer", "email": email, "phone": "",
-            "external_id": "", "timezone": "", "role_ids": [] })
-}
+use crate::support::{
+    Browser, Reply, TestDb, TestServer, new_user, session_for, start, tenant_with_users,
+    test_settings, user_form,
+};
 
 /// Runs `n` calls at once, each from its own connection with a copy of `cookie`.
 async fn in_parallel(
@@ -52,14 +46,6 @@ fn tally(replies: &[Reply]) -> BTreeMap<u16, usize> {
     m
 }
 
-async fn assert_counts_exact(db: &TestDb, t: TenantId) {
-    assert_eq!(
-        db.store.tenant_counts(t).await.unwrap(),
-        db.store.tenant_counts_by_scan(t).await.unwrap(),
-        "maintained counts equal a fresh count"
-    );
-}
-
 async fn a_hundred_creates_of_one_email_make_one_user(db: TestDb) -> TestDb {
     let (t, admin, _) = tenant_with_users(&db.store, "acme").await;
     // Every create hashes a temporary password: room for all of them to wait (a full queue
@@ -81,7 +67,7 @@ async fn a_hundred_creates_of_one_email_make_one_user(db: TestDb) -> TestDb {
             };
             (
                 "create_user",
-                json!({ "form": form(&format!("R{i}"), email), "user_type": "agent" }),
+                json!({ "form": user_form(&format!("R{i}"), "Racer", email), "user_type": "agent" }),
             )
         })
         .collect();
@@ -110,7 +96,7 @@ async fn a_hundred_creates_of_one_email_make_one_user(db: TestDb) -> TestDb {
             .unwrap()
             .is_some()
     );
-    assert_counts_exact(&db, t).await;
+    crate::support::counts(&db.store, t).await;
     db
 }
 both!(
@@ -133,7 +119,7 @@ async fn fifty_edits_of_one_version_save_once(db: TestDb) -> TestDb {
             (
                 "update_user",
                 json!({ "id": id.0, "version": version, "status": "active",
-                        "form": form(&format!("Winner{i}"), "edit@race.example") }),
+                        "form": user_form(&format!("Winner{i}"), "Racer", "edit@race.example") }),
             )
         })
         .collect();
@@ -192,7 +178,7 @@ async fn parallel_suspensions_keep_the_counts_exact(db: TestDb) -> TestDb {
         for k in 0..5 {
             calls.push((
                 "create_user",
-                json!({ "form": form("New", &format!("new{round}-{k}@race.example")),
+                json!({ "form": user_form("New", "Racer", &format!("new{round}-{k}@race.example")),
                         "user_type": "viewer" }),
             ));
         }
@@ -200,7 +186,7 @@ async fn parallel_suspensions_keep_the_counts_exact(db: TestDb) -> TestDb {
         let counts = tally(&replies);
         println!("round {round}: 45 status changes + 5 creates: {counts:?}");
         assert_eq!(counts, BTreeMap::from([(200, 50)]), "no failure, no 5xx");
-        assert_counts_exact(&db, t).await;
+        crate::support::counts(&db.store, t).await;
     }
     let c = db.store.tenant_counts_by_scan(t).await.unwrap();
     assert_eq!(c.total, 2 + 20 + 20);

@@ -23,8 +23,7 @@ use app::users::model::{Status, UserType};
 use reqwest::StatusCode;
 
 use crate::both;
-use crate::http::{Browser, PASSWORD, start, tenant_with_users};
-use crate::support::{Backend, TestDb, TestServer};
+use crate::support::{Backend, Browser, PASSWORD, TestDb, TestServer, start, tenant_with_users};
 
 /// A reply slower than this counts as a stall (renders take milliseconds).
 const STALL: Duration = Duration::from_secs(2);

@@ -6,8 +6,7 @@ use app::store::{Store, TenantId, UserId};
 use app::users::model::{SortKey, Status, UserQuery, UserType};
 
 use crate::both;
-use crate::store::tenant;
-use crate::support::TestDb;
+use crate::support::{TestDb, tenant};
 
 const USERS: u64 = 2_000;
 

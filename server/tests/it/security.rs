@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use app::error::AppError;
 use app::server::{AppState, Settings, session};
 use app::store::{Store, TenantId, UserId};
-use app::users::model::{UserPage, UserRow};
+use app::users::model::UserRow;
 use app::users::server::IssuedPassword;
 use leptos::prelude::LeptosOptions;
 use rand::rngs::StdRng;
@@ -18,8 +18,10 @@ use reqwest::header::{CONTENT_TYPE, SET_COOKIE};
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::http::{Browser, PASSWORD, Reply, start, tenant_with_users};
-use crate::support::{TestDb, TestServer, test_settings};
+use crate::support::{
+    Browser, PASSWORD, Reply, TestDb, admin_browser, counts, list_users, percent_encode, start,
+    tenant_with_users, test_settings, user_form, user_query,
+};
 
 const EVIL: &str = "https://evil.example";
 const NEW_PASSWORD: &str = "correct horse battery staple 42";
@@ -58,22 +60,12 @@ fn registered_endpoints() -> Vec<(String, ::http::Method)> {
         .collect()
 }
 
-fn user_form(first: &str, email: &str) -> Value {
-    json!({ "first_name": first, "last_name": "Tester", "email": email, "phone": "",
-            "external_id": "", "timezone": "", "role_ids": [] })
-}
-
-fn query_all() -> Value {
-    json!({ "q": "", "status": null, "user_type": null, "role": null, "sort": "name",
-            "desc": false, "size": 25, "after": null, "before": null })
-}
-
 /// Arguments that would succeed (or at least act) for each function, given the agent's row.
 fn valid_args(endpoint: &str, agent: &UserRow) -> (Enc, Vec<u8>) {
     let form = |pairs: &[(&str, &str)]| {
         let body = pairs
             .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .map(|(k, v)| format!("{k}={}", percent_encode(v)))
             .collect::<Vec<_>>()
             .join("&");
         (Enc::Form, body.into_bytes())
@@ -90,31 +82,18 @@ fn valid_args(endpoint: &str, agent: &UserRow) -> (Enc, Vec<u8>) {
             ("new_password", NEW_PASSWORD),
             ("confirm_password", NEW_PASSWORD),
         ]),
-        "list_users" => json(json!({ "query": query_all() })),
+        "list_users" => json(json!({ "query": user_query("") })),
         "create_user" => json(json!({
-            "form": user_form("Mallory", "mallory@acme.example"), "user_type": "tenant_admin"
+            "form": user_form("Mallory", "Tester", "mallory@acme.example"), "user_type": "tenant_admin"
         })),
         "update_user" => json(json!({
             "id": agent.id, "version": agent.version,
-            "form": user_form("Renamed", "agent@acme.example"), "status": "suspended"
+            "form": user_form("Renamed", "Tester", "agent@acme.example"), "status": "suspended"
         })),
         "reset_password" => json(json!({ "id": agent.id })),
         "set_user_status" => json(json!({ "id": agent.id, "status": "suspended" })),
         _ => form(&[]),
     }
-}
-
-fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 fn content_type(enc: Enc) -> &'static str {
@@ -143,19 +122,8 @@ async fn raw_post(
     b.send_raw(req).await
 }
 
-async fn admin_browser(server: &TestServer) -> Browser {
-    let mut b = Browser::new(server);
-    let r = b.sign_in("acme", "admin@acme.example", PASSWORD).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    b
-}
-
 async fn listed(b: &mut Browser, id: UserId) -> UserRow {
-    let r = b
-        .call_json("list_users", json!({ "query": query_all() }))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let page: UserPage = serde_json::from_str(&r.body).unwrap();
+    let page = list_users(b, user_query("")).await;
     page.rows.into_iter().find(|u| u.id == id.0).unwrap()
 }
 
@@ -177,10 +145,8 @@ async fn snapshot(
     admin: UserId,
     agent: UserId,
 ) -> Snapshot {
-    let c = store.tenant_counts(t).await.unwrap();
-    assert_eq!(c, store.tenant_counts_by_scan(t).await.unwrap());
     Snapshot {
-        counts: (c.total, c.active, c.suspended),
+        counts: counts(store, t).await,
         agent: listed(b, agent).await,
         admin_sessions: store.session_count(t, admin).await.unwrap(),
         agent_sessions: store.session_count(t, agent).await.unwrap(),
@@ -225,7 +191,7 @@ both!(
 async fn cross_site_posts_are_refused_and_change_nothing(db: TestDb) -> TestDb {
     let (t, admin_id, agent_id) = tenant_with_users(&db.store, "acme").await;
     let server = start(&db).await;
-    let mut admin = admin_browser(&server).await;
+    let mut admin = admin_browser(&server, "acme").await;
     let mut agent = Browser::new(&server);
     agent.sign_in("acme", "agent@acme.example", PASSWORD).await;
     let before = snapshot(&db.store, &mut admin, t, admin_id, agent_id).await;
@@ -328,7 +294,7 @@ both!(
 async fn a_get_changes_nothing(db: TestDb) -> TestDb {
     let (t, admin_id, agent_id) = tenant_with_users(&db.store, "acme").await;
     let server = start(&db).await;
-    let mut admin = admin_browser(&server).await;
+    let mut admin = admin_browser(&server, "acme").await;
     let before = snapshot(&db.store, &mut admin, t, admin_id, agent_id).await;
     for (path, _) in registered_endpoints() {
         let r = admin.get(&path).await;
@@ -619,7 +585,7 @@ async fn raw_http(base: &str, head: &str, body: Vec<u8>, expect: bool) -> u16 {
 async fn bodies_over_the_limit_are_refused_with_413(db: TestDb) -> TestDb {
     let (t, ..) = tenant_with_users(&db.store, "acme").await;
     let server = start(&db).await;
-    let mut admin = admin_browser(&server).await;
+    let mut admin = admin_browser(&server, "acme").await;
     let before = db.store.tenant_counts(t).await.unwrap();
     let cookie = format!(
         "Cookie: omnibots_session={}\r\n",
@@ -628,7 +594,7 @@ async fn bodies_over_the_limit_are_refused_with_413(db: TestDb) -> TestDb {
     // A 1 MB field in an otherwise valid create, signed in.
     let big = "A".repeat(1 << 20);
     let body = serde_json::to_vec(&json!({
-        "form": user_form(&big, "big@acme.example"), "user_type": "agent"
+        "form": user_form(&big, "Tester", "big@acme.example"), "user_type": "agent"
     }))
     .unwrap();
     let head = format!(
@@ -996,7 +962,7 @@ async fn hostile_input_never_gets_a_5xx_a_database_message_or_a_half_written_row
 ) -> TestDb {
     let (t, admin_id, agent_id) = tenant_with_users(&db.store, "acme").await;
     let server = start(&db).await;
-    let mut admin = admin_browser(&server).await;
+    let mut admin = admin_browser(&server, "acme").await;
     let mut agent = Browser::new(&server);
     agent.sign_in("acme", "agent@acme.example", PASSWORD).await;
     let mut anonymous = Browser::new(&server);
@@ -1023,11 +989,11 @@ async fn hostile_input_never_gets_a_5xx_a_database_message_or_a_half_written_row
                                  "password": "not the password" }),
             "change_password" => json!({ "current_password": "not the current one",
                 "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD }),
-            "list_users" => json!({ "query": query_all() }),
-            "create_user" => json!({ "form": user_form("Fuzz", "fuzz@acme.example"),
+            "list_users" => json!({ "query": user_query("") }),
+            "create_user" => json!({ "form": user_form("Fuzz", "Tester", "fuzz@acme.example"),
                                      "user_type": "agent" }),
             "update_user" => json!({ "id": agent_id.0, "version": agent_row.version,
-                "form": user_form("Agent", "agent@acme.example"), "status": "active" }),
+                "form": user_form("Agent", "Tester", "agent@acme.example"), "status": "active" }),
             "reset_password" => json!({ "id": agent_id.0 }),
             "set_user_status" => json!({ "id": agent_id.0, "status": "active" }),
             _ => json!({}),
@@ -1142,7 +1108,7 @@ async fn hostile_input_never_gets_a_5xx_a_database_message_or_a_half_written_row
             } else {
                 h.string()
             };
-            urlencode(&truncate(&v, 300))
+            percent_encode(&truncate(&v, 300))
         };
         let q = format!(
             "/?q={}&status={}&type={}&role={}&sort={}&size={}&after={}",
@@ -1234,11 +1200,11 @@ fn form_body(v: &Value) -> String {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                format!("{}={}", urlencode(k), urlencode(&v))
+                format!("{}={}", percent_encode(k), percent_encode(&v))
             })
             .collect::<Vec<_>>()
             .join("&"),
-        other => urlencode(&other.to_string()),
+        other => percent_encode(&other.to_string()),
     }
 }
 
@@ -1287,7 +1253,7 @@ async fn logs_carry_request_ids_and_no_secrets(db: TestDb) -> TestDb {
     let search = format!("secret-search-{}", rand::random::<u64>());
     secrets.extend([wrong.clone(), search.clone()]);
 
-    let mut admin = admin_browser(&server).await;
+    let mut admin = admin_browser(&server, "acme").await;
     let failed = Browser::new(&server)
         .sign_in("acme", "admin@acme.example", &wrong)
         .await;
@@ -1295,7 +1261,7 @@ async fn logs_carry_request_ids_and_no_secrets(db: TestDb) -> TestDb {
     let r = admin
         .call_json(
             "create_user",
-            json!({ "form": user_form("Logan", "logan@acme.example"), "user_type": "agent" }),
+            json!({ "form": user_form("Logan", "Tester", "logan@acme.example"), "user_type": "agent" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

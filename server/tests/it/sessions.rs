@@ -4,46 +4,13 @@
 //! change are in `http.rs`.)
 
 use app::error::AppError;
-use app::server::session;
-use app::store::{SessionRecord, Store, TenantId, UserId, now_ms};
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both;
-use crate::http::{Browser, PASSWORD, start, tenant_with_users};
-use crate::support::{TestDb, TestServer};
-
-/// A browser holding a fresh session of `user`, made in the store (as a sign-in would),
-/// without spending a password check.
-pub async fn session_for(
-    server: &TestServer,
-    store: &Store,
-    tenant: TenantId,
-    user: UserId,
-) -> Browser {
-    let token = session::new_token();
-    let created = store
-        .create_session(&SessionRecord {
-            token_hash: session::token_hash(&token),
-            tenant_id: tenant,
-            user_id: user,
-            expires_at: now_ms() + 3_600_000,
-            password_hash: store.password_hash(tenant, user).await.unwrap(),
-        })
-        .await
-        .unwrap();
-    assert!(created, "an active user");
-    let mut b = Browser::new(server);
-    b.cookie = Some(token);
-    b
-}
-
-/// Whether the browser's session is live: `viewer` names someone.
-pub async fn signed_in(b: &mut Browser) -> bool {
-    let r = b.call("viewer", &[]).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    r.body != "null"
-}
+use crate::support::{
+    Browser, PASSWORD, TestDb, TestServer, session_for, signed_in, start, tenant_with_users,
+};
 
 /// The agent signed in twice, in two browsers.
 async fn two_sessions(server: &TestServer) -> (Browser, Browser) {

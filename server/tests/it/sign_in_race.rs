@@ -14,9 +14,9 @@ use app::users::model::Status;
 use reqwest::StatusCode;
 
 use crate::both;
-use crate::http::{Browser, PASSWORD, tenant_with_users};
-use crate::sessions::signed_in;
-use crate::support::{TestDb, TestServer, test_settings};
+use crate::support::{
+    Browser, PASSWORD, TestDb, TestServer, signed_in, tenant_with_users, test_settings,
+};
 
 /// Sign-ins started at once; the change lands after the first, while the others wait for the
 /// hasher.

@@ -5,37 +5,7 @@ use app::store::{NewTenant, NewUser, Store, StoreError, TenantId, UniqueField, U
 use app::users::model::{Status, UserType};
 
 use crate::both;
-use crate::support::TestDb;
-
-pub fn new_user(email: &str, user_type: UserType) -> NewUser {
-    NewUser {
-        first_name: "Ann".into(),
-        last_name: "Lee".into(),
-        email: email.into(),
-        phone: None,
-        external_id: None,
-        timezone: None,
-        user_type,
-        status: Status::Active,
-        password_hash: None,
-        password_temporary: true,
-        password_expires_at: None,
-    }
-}
-
-pub async fn tenant(store: &Store, slug: &str) -> (TenantId, UserId) {
-    store
-        .create_tenant(
-            &NewTenant {
-                slug: slug.into(),
-                name: format!("{slug} Inc"),
-                default_timezone: "UTC".into(),
-            },
-            &new_user(&format!("admin@{slug}.example"), UserType::TenantAdmin),
-        )
-        .await
-        .expect("tenant is created")
-}
+use crate::support::{TestDb, new_user, tenant};
 
 /// Raw SQL for checks the store deliberately has no function for.
 async fn exec(store: &Store, sql: &str) -> Result<u64, sqlx::Error> {

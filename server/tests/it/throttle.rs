@@ -11,8 +11,9 @@ use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 
 use crate::both;
-use crate::http::{Browser, PASSWORD, tenant_with_users};
-use crate::support::{TestDb, TestServer, sleep_ms, test_settings};
+use crate::support::{
+    Browser, PASSWORD, TestDb, TestServer, sleep_ms, tenant_with_users, test_settings,
+};
 
 const WRONG: &str = "not the password at all";
 
@@ -317,7 +318,7 @@ both!(
 );
 
 /// The minutes a 429 names, read from its `Retry-After` (rounded up).
-fn rules_minutes(r: &crate::http::Reply) -> u64 {
+fn rules_minutes(r: &crate::support::Reply) -> u64 {
     let secs: u64 = r.headers[RETRY_AFTER].to_str().unwrap().parse().unwrap();
     assert!(secs > 0 && secs.is_multiple_of(60), "{secs}");
     secs / 60

@@ -3,34 +3,16 @@
 
 use app::error::AppError;
 use app::store::{Store, StoreError, TenantId, UserId};
-use app::users::model::{Status, UserPage, UserRow, UserType};
+use app::users::model::{Status, UserRow, UserType};
 use app::users::server::IssuedPassword;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::http::{Browser, PASSWORD, start, tenant_with_users};
-use crate::store::new_user;
-use crate::support::TestDb;
-
-fn form(first: &str, last: &str, email: &str) -> Value {
-    json!({ "first_name": first, "last_name": last, "email": email, "phone": "", "external_id": "",
-            "timezone": "", "role_ids": [] })
-}
-
-fn query(q: &str) -> Value {
-    json!({ "q": q, "status": null, "user_type": null, "role": null, "sort": "name", "desc": false,
-            "size": 25, "after": null, "before": null })
-}
-
-async fn admin_browser(server: &crate::support::TestServer, slug: &str) -> Browser {
-    let mut b = Browser::new(server);
-    let r = b
-        .sign_in(slug, &format!("admin@{slug}.example"), PASSWORD)
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    b
-}
+use crate::support::{
+    Browser, PASSWORD, TestDb, admin_browser, counts, list_users, new_user, role_ids, start,
+    tenant_with_users, user_form, user_query,
+};
 
 async fn create(b: &mut Browser, form: Value, user_type: &str) -> Result<IssuedPassword, AppError> {
     let r = b
@@ -46,36 +28,24 @@ async fn create(b: &mut Browser, form: Value, user_type: &str) -> Result<IssuedP
     }
 }
 
-async fn list(b: &mut Browser, query: Value) -> UserPage {
-    let r = b.call_json("list_users", json!({ "query": query })).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    serde_json::from_str(&r.body).unwrap()
-}
-
-async fn counts(store: &Store, t: TenantId) -> (i64, i64, i64) {
-    let c = store.tenant_counts(t).await.unwrap();
-    assert_eq!(
-        c,
-        store.tenant_counts_by_scan(t).await.unwrap(),
-        "maintained counts equal a fresh count"
-    );
-    (c.total, c.active, c.suspended)
-}
-
 async fn every_field_rule_is_checked_on_the_server(db: TestDb) -> TestDb {
     let (t, ..) = tenant_with_users(&db.store, "acme").await;
     let server = start(&db).await;
     let mut b = admin_browser(&server, "acme").await;
     let before = counts(&db.store, t).await;
     let cases: Vec<(Value, &str, &str)> = vec![
-        (form("", "Lee", "a@x.com"), "agent", "first_name"),
+        (user_form("", "Lee", "a@x.com"), "agent", "first_name"),
         (
-            form("Ann", &"x".repeat(101), "a@x.com"),
+            user_form("Ann", &"x".repeat(101), "a@x.com"),
             "agent",
             "last_name",
         ),
-        (form("Ann\u{7}", "Lee", "a@x.com"), "agent", "first_name"),
-        (form("Ann", "Lee", "not-an-email"), "agent", "email"),
+        (
+            user_form("Ann\u{7}", "Lee", "a@x.com"),
+            "agent",
+            "first_name",
+        ),
+        (user_form("Ann", "Lee", "not-an-email"), "agent", "email"),
         (
             json!({ "first_name": "Ann", "last_name": "Lee", "email": "a@x.com", "phone": "555-0123",
                  "external_id": "", "timezone": "", "role_ids": [] }),
@@ -94,8 +64,8 @@ async fn every_field_rule_is_checked_on_the_server(db: TestDb) -> TestDb {
             "agent",
             "timezone",
         ),
-        (form("Ann", "Lee", "a@x.com"), "root", "user_type"),
-        (form("Ann", "Lee", "a@x.com"), "", "user_type"),
+        (user_form("Ann", "Lee", "a@x.com"), "root", "user_type"),
+        (user_form("Ann", "Lee", "a@x.com"), "", "user_type"),
     ];
     for (f, user_type, field) in cases {
         let err = create(&mut b, f, user_type).await.unwrap_err();
@@ -181,17 +151,17 @@ async fn duplicates_are_field_errors_in_any_letter_case(db: TestDb) -> TestDb {
     let (t, ..) = tenant_with_users(&db.store, "acme").await;
     let server = start(&db).await;
     let mut b = admin_browser(&server, "acme").await;
-    let mut with_ext = form("Ann", "Lee", "Ann@X.com");
+    let mut with_ext = user_form("Ann", "Lee", "Ann@X.com");
     with_ext["external_id"] = json!("EXT-1");
     create(&mut b, with_ext, "agent").await.unwrap();
-    let err = create(&mut b, form("Bo", "Li", "ann@x.COM"), "agent")
+    let err = create(&mut b, user_form("Bo", "Li", "ann@x.COM"), "agent")
         .await
         .unwrap_err();
     assert_eq!(
         err.field_message("email").as_deref(),
         Some("A user with this email already exists")
     );
-    let mut clash = form("Cy", "Mo", "cy@x.com");
+    let mut clash = user_form("Cy", "Mo", "cy@x.com");
     clash["external_id"] = json!("EXT-1");
     let err = create(&mut b, clash, "agent").await.unwrap_err();
     assert!(err.field_message("external_id").is_some(), "{err:?}");
@@ -206,7 +176,7 @@ async fn a_role_of_another_tenant_is_refused(db: TestDb) -> TestDb {
     let foreign = db.store.role_ids(other).await.unwrap()[0].0;
     let server = start(&db).await;
     let mut b = admin_browser(&server, "acme").await;
-    let mut f = form("Ann", "Lee", "ann@x.com");
+    let mut f = user_form("Ann", "Lee", "ann@x.com");
     f["role_ids"] = json!([foreign]);
     let err = create(&mut b, f, "agent").await.unwrap_err();
     assert!(err.field_message("role_ids").is_some(), "{err:?}");
@@ -214,7 +184,7 @@ async fn a_role_of_another_tenant_is_refused(db: TestDb) -> TestDb {
 }
 both!(foreign_role_refused, a_role_of_another_tenant_is_refused);
 
-async fn update(b: &mut Browser, u: &UserRow, form: Value, status: &str) -> crate::http::Reply {
+async fn update(b: &mut Browser, u: &UserRow, form: Value, status: &str) -> crate::support::Reply {
     b.call_json(
         "update_user",
         json!({ "id": u.id, "version": u.version, "form": form, "status": status }),
@@ -226,11 +196,11 @@ async fn edits_check_the_version_and_refuse_the_user_type(db: TestDb) -> TestDb 
     tenant_with_users(&db.store, "acme").await;
     let server = start(&db).await;
     let mut b = admin_browser(&server, "acme").await;
-    let u = create(&mut b, form("Ann", "Lee", "ann@x.com"), "agent")
+    let u = create(&mut b, user_form("Ann", "Lee", "ann@x.com"), "agent")
         .await
         .unwrap()
         .user;
-    let r = update(&mut b, &u, form("Anne", "Lee", "ann@x.com"), "active").await;
+    let r = update(&mut b, &u, user_form("Anne", "Lee", "ann@x.com"), "active").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let saved: UserRow = serde_json::from_str(&r.body).unwrap();
     assert_eq!(
@@ -238,7 +208,7 @@ async fn edits_check_the_version_and_refuse_the_user_type(db: TestDb) -> TestDb 
         ("Anne", u.version + 1)
     );
     // A second save from the same stale form is refused, with the fresh values.
-    let r = update(&mut b, &u, form("Annie", "Lee", "ann@x.com"), "active").await;
+    let r = update(&mut b, &u, user_form("Annie", "Lee", "ann@x.com"), "active").await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     match r.error() {
         AppError::Conflict(fresh) => assert_eq!(fresh.first_name, "Anne"),
@@ -248,7 +218,7 @@ async fn edits_check_the_version_and_refuse_the_user_type(db: TestDb) -> TestDb 
     let r = b
         .call_json(
             "update_user",
-            json!({ "id": u.id, "version": saved.version, "form": form("Anne", "Lee", "ann@x.com"),
+            json!({ "id": u.id, "version": saved.version, "form": user_form("Anne", "Lee", "ann@x.com"),
                                           "status": "active", "user_type": "tenant_admin" }),
         )
         .await;
@@ -274,7 +244,7 @@ async fn parallel_edits_of_one_version_save_once(db: TestDb) -> TestDb {
     tenant_with_users(&db.store, "acme").await;
     let server = start(&db).await;
     let mut b = admin_browser(&server, "acme").await;
-    let u = create(&mut b, form("Ann", "Lee", "ann@x.com"), "agent")
+    let u = create(&mut b, user_form("Ann", "Lee", "ann@x.com"), "agent")
         .await
         .unwrap()
         .user;
@@ -287,7 +257,7 @@ async fn parallel_edits_of_one_version_save_once(db: TestDb) -> TestDb {
             update(
                 &mut b2,
                 &u,
-                form(&format!("N{i}"), "Lee", "ann@x.com"),
+                user_form(&format!("N{i}"), "Lee", "ann@x.com"),
                 "active",
             )
             .await
@@ -388,11 +358,11 @@ async fn admins_cannot_suspend_themselves_nor_the_last_admin(db: TestDb) -> Test
         AppError::NotAllowed("You cannot suspend yourself.".into())
     );
     // Through an edit too.
-    let page = list(&mut b, query("admin@acme")).await;
+    let page = list_users(&mut b, user_query("admin@acme")).await;
     let r = update(
         &mut b,
         &page.rows[0],
-        form("Ad", "Min", "admin@acme.example"),
+        user_form("Ad", "Min", "admin@acme.example"),
         "suspended",
     )
     .await;
@@ -419,7 +389,7 @@ async fn nothing_of_another_tenant_can_be_read_or_changed(db: TestDb) -> TestDb 
     let mut b = admin_browser(&server, "globex").await;
     let before = db.store.listed_user(a, a_agent).await.unwrap();
     let attempts = [
-        b.call_json("update_user", json!({ "id": a_agent.0, "version": before.version, "form": form("X", "Y", "x@y.com"), "status": "active" })).await,
+        b.call_json("update_user", json!({ "id": a_agent.0, "version": before.version, "form": user_form("X", "Y", "x@y.com"), "status": "active" })).await,
         b.call_json("reset_password", json!({ "id": a_agent.0 })).await,
         b.call_json("set_user_status", json!({ "id": a_agent.0, "status": "suspended" })).await,
     ];
@@ -432,23 +402,16 @@ async fn nothing_of_another_tenant_can_be_read_or_changed(db: TestDb) -> TestDb 
         before,
         "nothing of acme changed"
     );
-    let page = list(&mut b, query("acme")).await;
+    let page = list_users(&mut b, user_query("acme")).await;
     assert!(page.rows.is_empty(), "no acme users listed in globex");
-    let mut all = query("");
+    let mut all = user_query("");
     all["role"] = json!(db.store.role_ids(a).await.unwrap()[0].0);
     assert!(
-        list(&mut b, all).await.rows.is_empty(),
+        list_users(&mut b, all).await.rows.is_empty(),
         "an acme role filters nothing in"
     );
     let roles: Vec<Value> = serde_json::from_str(&b.call("list_roles", &[]).await.body).unwrap();
-    let acme_roles: Vec<i64> = db
-        .store
-        .role_ids(a)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
+    let acme_roles = role_ids(&db.store, a).await;
     assert!(
         roles
             .iter()
@@ -485,15 +448,18 @@ async fn the_list_filters_sorts_and_pages(db: TestDb) -> TestDb {
     let server = start(&db).await;
     let mut b = admin_browser(&server, "acme").await;
     // Substring of the email in another letter case.
-    let p = list(&mut b, query("07@MIXED")).await;
+    let p = list_users(&mut b, user_query("07@MIXED")).await;
     assert_eq!(p.rows.len(), 1);
     assert_eq!(p.matches.count, 1);
     // Accents and case in names.
-    assert_eq!(list(&mut b, query("ZOË1")).await.matches.count, 10);
-    let mut f = query("");
+    assert_eq!(
+        list_users(&mut b, user_query("ZOË1")).await.matches.count,
+        10
+    );
+    let mut f = user_query("");
     f["status"] = json!("suspended");
     f["user_type"] = json!("viewer");
-    let p = list(&mut b, f).await;
+    let p = list_users(&mut b, f).await;
     assert!(
         p.rows
             .iter()
@@ -501,22 +467,22 @@ async fn the_list_filters_sorts_and_pages(db: TestDb) -> TestDb {
     );
     assert_eq!(p.matches.count, 5);
     // Paging forward then back gives the same rows.
-    let first = list(&mut b, query("mixed-case")).await;
+    let first = list_users(&mut b, user_query("mixed-case")).await;
     assert_eq!((first.rows.len(), first.matches.count), (25, 30));
-    let mut next = query("mixed-case");
+    let mut next = user_query("mixed-case");
     next["after"] = json!(first.next.unwrap());
-    let second = list(&mut b, next).await;
+    let second = list_users(&mut b, next).await;
     assert_eq!(second.rows.len(), 5);
     assert!(second.next.is_none());
-    let mut back = query("mixed-case");
+    let mut back = user_query("mixed-case");
     back["before"] = json!(second.prev.unwrap());
-    let again = list(&mut b, back).await;
+    let again = list_users(&mut b, back).await;
     assert_eq!(again.rows, first.rows);
     // Roles come with the page.
-    let mut r = query("");
+    let mut r = user_query("");
     r["role"] = json!(role);
     assert!(
-        list(&mut b, r)
+        list_users(&mut b, r)
             .await
             .rows
             .iter()

@@ -1,0 +1,162 @@
+//! What the tests start from: tenants and users in the store, signed-in browsers, and the
+//! arguments of the user-management server functions.
+
+use app::server::{passwords, session};
+use app::store::{NewTenant, NewUser, SessionRecord, Store, TenantId, UserId, now_ms};
+use app::users::model::{Status, UserPage, UserType};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use super::{Browser, TestServer};
+
+/// The product's own query-string encoder (RFC 3986 unreserved characters stay as they are),
+/// for the bodies and URLs the tests build by hand.
+pub use app::users::model::percent_encode;
+
+/// The password every user of [`tenant_with_users`] has chosen.
+pub const PASSWORD: &str = "a long and memorable passphrase";
+
+/// A user to write straight into the store: "Ann Lee", active, no password yet.
+pub fn new_user(email: &str, user_type: UserType) -> NewUser {
+    NewUser {
+        first_name: "Ann".into(),
+        last_name: "Lee".into(),
+        email: email.into(),
+        phone: None,
+        external_id: None,
+        timezone: None,
+        user_type,
+        status: Status::Active,
+        password_hash: None,
+        password_temporary: true,
+        password_expires_at: None,
+    }
+}
+
+/// A tenant `slug` whose admin, `admin@{slug}.example`, has no password yet.
+pub async fn tenant(store: &Store, slug: &str) -> (TenantId, UserId) {
+    store
+        .create_tenant(
+            &NewTenant {
+                slug: slug.into(),
+                name: format!("{slug} Inc"),
+                default_timezone: "UTC".into(),
+            },
+            &new_user(&format!("admin@{slug}.example"), UserType::TenantAdmin),
+        )
+        .await
+        .expect("tenant is created")
+}
+
+/// A tenant whose admin has chosen `PASSWORD`, plus an agent with the same password.
+pub async fn tenant_with_users(store: &Store, slug: &str) -> (TenantId, UserId, UserId) {
+    let hash = passwords::hash_now(PASSWORD).unwrap();
+    let chosen = |email: String, user_type| NewUser {
+        password_hash: Some(hash.clone()),
+        password_temporary: false,
+        ..new_user(&email, user_type)
+    };
+    let (t, admin) = store
+        .create_tenant(
+            &NewTenant {
+                slug: slug.into(),
+                name: format!("{slug} Inc"),
+                default_timezone: "UTC".into(),
+            },
+            &chosen(format!("admin@{slug}.example"), UserType::TenantAdmin),
+        )
+        .await
+        .unwrap();
+    let agent = store
+        .create_user(
+            t,
+            None,
+            &chosen(format!("agent@{slug}.example"), UserType::Agent),
+        )
+        .await
+        .unwrap();
+    (t, admin, agent)
+}
+
+/// A browser signed in as the admin of [`tenant_with_users`]`(store, slug)`.
+pub async fn admin_browser(server: &TestServer, slug: &str) -> Browser {
+    let mut b = Browser::new(server);
+    let r = b
+        .sign_in(slug, &format!("admin@{slug}.example"), PASSWORD)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    b
+}
+
+/// A browser holding a fresh session of `user`, made in the store (as a sign-in would),
+/// without spending a password check.
+pub async fn session_for(
+    server: &TestServer,
+    store: &Store,
+    tenant: TenantId,
+    user: UserId,
+) -> Browser {
+    let token = session::new_token();
+    let created = store
+        .create_session(&SessionRecord {
+            token_hash: session::token_hash(&token),
+            tenant_id: tenant,
+            user_id: user,
+            expires_at: now_ms() + 3_600_000,
+            password_hash: store.password_hash(tenant, user).await.unwrap(),
+        })
+        .await
+        .unwrap();
+    assert!(created, "an active user");
+    let mut b = Browser::new(server);
+    b.cookie = Some(token);
+    b
+}
+
+/// Whether the browser's session is live: `viewer` names someone.
+pub async fn signed_in(b: &mut Browser) -> bool {
+    let r = b.call("viewer", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body != "null"
+}
+
+/// The user form of `create_user` and `update_user`: a name and an email, nothing else.
+pub fn user_form(first: &str, last: &str, email: &str) -> Value {
+    json!({ "first_name": first, "last_name": last, "email": email, "phone": "", "external_id": "",
+            "timezone": "", "role_ids": [] })
+}
+
+/// The query of `list_users`: a search for `q`, no filter, by name, 25 a page.
+pub fn user_query(q: &str) -> Value {
+    json!({ "q": q, "status": null, "user_type": null, "role": null, "sort": "name", "desc": false,
+            "size": 25, "after": null, "before": null })
+}
+
+/// One page of `list_users`, which must succeed.
+pub async fn list_users(b: &mut Browser, query: Value) -> UserPage {
+    let r = b.call_json("list_users", json!({ "query": query })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).unwrap()
+}
+
+/// The tenant's maintained counts (total, active, suspended), checked against a fresh count.
+pub async fn counts(store: &Store, t: TenantId) -> (i64, i64, i64) {
+    let c = store.tenant_counts(t).await.unwrap();
+    assert_eq!(
+        c,
+        store.tenant_counts_by_scan(t).await.unwrap(),
+        "maintained counts equal a fresh count"
+    );
+    (c.total, c.active, c.suspended)
+}
+
+/// The ids of the tenant's roles.
+pub async fn role_ids(store: &Store, t: TenantId) -> Vec<i64> {
+    store
+        .role_ids(t)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.0)
+        .collect()
+}
