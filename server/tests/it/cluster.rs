@@ -26,7 +26,7 @@ async fn stats(b: &mut Browser) -> Value {
     serde_json::from_str(&r.body).unwrap()
 }
 
-async fn two_servers_share_sessions_their_ends_and_counts(db: TestDb) -> TestDb {
+async fn two_servers_share_sessions_their_ends_and_counts(db: &TestDb) {
     let (t, _, agent) = tenant_with_users(&db.store, "acme").await;
     let settings = test_settings(&db.url);
     // Server B opens the database on its own (and runs the migrations, already applied).
@@ -145,7 +145,6 @@ async fn two_servers_share_sessions_their_ends_and_counts(db: TestDb) -> TestDb 
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
     drop((a, b));
     store_b.close().await;
-    db
 }
 both!(
     two_servers,

@@ -235,7 +235,7 @@ async fn check(url: &str, t: TenantId, outcome: &Outcome) -> i64 {
     present
 }
 
-async fn a_killed_server_keeps_every_acknowledged_create(db: TestDb) -> TestDb {
+async fn a_killed_server_keeps_every_acknowledged_create(db: &TestDb) {
     let (t, ..) = tenant_with_users(&db.store, "acme").await;
     let dir = std::env::temp_dir();
     let tag = format!("{}-{}", db.store.backend(), std::process::id());
@@ -295,7 +295,6 @@ async fn a_killed_server_keeps_every_acknowledged_create(db: TestDb) -> TestDb {
     let seen = outcome.lock().unwrap().clone();
     let total = check(&db.url, t, &seen).await;
     assert_eq!(total, STREAM as i64, "the whole stream, each create once");
-    db
 }
 both!(
     sigkill_mid_stream,
@@ -304,7 +303,7 @@ both!(
 
 /// SIGTERM: the server stops taking connections but answers every request it already has,
 /// then exits cleanly.
-async fn sigterm_finishes_in_flight_requests(db: TestDb) -> TestDb {
+async fn sigterm_finishes_in_flight_requests(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     let dir = std::env::temp_dir();
     let tag = format!("{}-{}", db.store.backend(), std::process::id());
@@ -386,6 +385,5 @@ async fn sigterm_finishes_in_flight_requests(db: TestDb) -> TestDb {
          {never_accepted} sent too late to be accepted",
         db.store.backend()
     );
-    db
 }
 both!(sigterm_graceful, sigterm_finishes_in_flight_requests);

@@ -13,9 +13,9 @@ use crate::support::{
     Browser, PASSWORD, TestDb, TestServer, new_user, start, tenant_with_users, test_settings,
 };
 
-async fn wrong_workspace_email_or_password_give_one_message(db: TestDb) -> TestDb {
+async fn wrong_workspace_email_or_password_give_one_message(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = Browser::new(&server);
     let cases = [
         ("nowhere", "admin@acme.example", PASSWORD),
@@ -37,29 +37,27 @@ async fn wrong_workspace_email_or_password_give_one_message(db: TestDb) -> TestD
     // The email matches in any letter case; the workspace too.
     let ok = b.sign_in(" ACME ", "Admin@Acme.Example", PASSWORD).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-    db
 }
 both!(
     sign_in_one_message,
     wrong_workspace_email_or_password_give_one_message
 );
 
-async fn a_suspended_user_is_refused(db: TestDb) -> TestDb {
+async fn a_suspended_user_is_refused(db: &TestDb) {
     let (t, _, agent) = tenant_with_users(&db.store, "acme").await;
     db.store
         .change_status(t, UserId(0), agent, Status::Suspended)
         .await
         .unwrap();
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = Browser::new(&server);
     let reply = b.sign_in("acme", "agent@acme.example", PASSWORD).await;
     assert!(matches!(reply.error(), AppError::SignInRefused(m) if m.contains("suspended")));
     assert!(b.cookie.is_none());
-    db
 }
 both!(suspended_refused, a_suspended_user_is_refused);
 
-async fn a_temporary_password_leads_to_choosing_a_new_one_first(db: TestDb) -> TestDb {
+async fn a_temporary_password_leads_to_choosing_a_new_one_first(db: &TestDb) {
     let settings = test_settings(&db.url);
     let created = omnibots::commands::create_tenant(
         &db.store,
@@ -150,21 +148,20 @@ async fn a_temporary_password_leads_to_choosing_a_new_one_first(db: TestDb) -> T
             .error(),
         AppError::SignInFailed
     );
-    db
 }
 both!(
     temporary_password_forces_change,
     a_temporary_password_leads_to_choosing_a_new_one_first
 );
 
-async fn an_expired_temporary_password_is_refused_with_a_clear_message(db: TestDb) -> TestDb {
+async fn an_expired_temporary_password_is_refused_with_a_clear_message(db: &TestDb) {
     let (t, _, agent) = tenant_with_users(&db.store, "acme").await;
     let hash = passwords::hash_now("temporary-pass-12345").unwrap();
     db.store
         .set_password(t, None, agent, &hash, true, Some(now_ms() - 1000))
         .await
         .unwrap();
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = Browser::new(&server);
     let reply = b
         .sign_in("acme", "agent@acme.example", "temporary-pass-12345")
@@ -175,16 +172,15 @@ async fn an_expired_temporary_password_is_refused_with_a_clear_message(db: TestD
         reply.body
     );
     assert!(b.cookie.is_none());
-    db
 }
 both!(
     expired_temporary_password,
     an_expired_temporary_password_is_refused_with_a_clear_message
 );
 
-async fn sign_out_ends_the_session(db: TestDb) -> TestDb {
+async fn sign_out_ends_the_session(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = Browser::new(&server);
     b.sign_in("acme", "admin@acme.example", PASSWORD).await;
     let token = b.cookie.clone().expect("signed in");
@@ -197,13 +193,12 @@ async fn sign_out_ends_the_session(db: TestDb) -> TestDb {
     assert_eq!(b.stats().await.error(), AppError::NotSignedIn);
     let viewer = b.call("viewer", &[]).await;
     assert_eq!(viewer.body, "null");
-    db
 }
 both!(sign_out, sign_out_ends_the_session);
 
-async fn a_user_who_is_not_a_tenant_admin_is_forbidden(db: TestDb) -> TestDb {
+async fn a_user_who_is_not_a_tenant_admin_is_forbidden(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = Browser::new(&server);
     let reply = b.sign_in("acme", "agent@acme.example", PASSWORD).await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -217,14 +212,13 @@ async fn a_user_who_is_not_a_tenant_admin_is_forbidden(db: TestDb) -> TestDb {
         page.body
     );
     assert!(page.body.contains("Sign out") && page.body.contains("Change password"));
-    db
 }
 both!(
     non_admin_forbidden,
     a_user_who_is_not_a_tenant_admin_is_forbidden
 );
 
-async fn a_session_of_one_tenant_sees_nothing_of_another(db: TestDb) -> TestDb {
+async fn a_session_of_one_tenant_sees_nothing_of_another(db: &TestDb) {
     let (a, ..) = tenant_with_users(&db.store, "acme").await;
     let (b_id, ..) = tenant_with_users(&db.store, "globex").await;
     for i in 0..3 {
@@ -237,7 +231,7 @@ async fn a_session_of_one_tenant_sees_nothing_of_another(db: TestDb) -> TestDb {
             .await
             .unwrap();
     }
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = Browser::new(&server);
     b.sign_in("acme", "admin@acme.example", PASSWORD).await;
     let stats: serde_json::Value = serde_json::from_str(&b.stats().await.body).unwrap();
@@ -256,17 +250,16 @@ async fn a_session_of_one_tenant_sees_nothing_of_another(db: TestDb) -> TestDb {
         !page.body.contains("globex"),
         "no trace of the other tenant"
     );
-    db
 }
 both!(
     tenant_isolation,
     a_session_of_one_tenant_sees_nothing_of_another
 );
 
-async fn every_sign_in_gets_a_new_token_and_records_the_time(db: TestDb) -> TestDb {
+async fn every_sign_in_gets_a_new_token_and_records_the_time(db: &TestDb) {
     let (t, admin, _) = tenant_with_users(&db.store, "acme").await;
     assert_eq!(db.store.user(t, admin).await.unwrap().last_login_at, None);
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = Browser::new(&server);
     b.sign_in("acme", "admin@acme.example", PASSWORD).await;
     let first = b.cookie.clone().unwrap();
@@ -283,14 +276,13 @@ async fn every_sign_in_gets_a_new_token_and_records_the_time(db: TestDb) -> Test
     // A made-up token is nobody.
     b.cookie = Some("ab".repeat(32));
     assert_eq!(b.stats().await.error(), AppError::NotSignedIn);
-    db
 }
 both!(
     new_token_each_sign_in,
     every_sign_in_gets_a_new_token_and_records_the_time
 );
 
-async fn idle_and_old_sessions_end_on_the_server(db: TestDb) -> TestDb {
+async fn idle_and_old_sessions_end_on_the_server(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     let short = |idle: u64, life: u64| Settings {
         session_idle: Duration::from_millis(idle),
@@ -319,13 +311,12 @@ async fn idle_and_old_sessions_end_on_the_server(db: TestDb) -> TestDb {
         AppError::NotSignedIn,
         "absolute lifetime"
     );
-    db
 }
 both!(session_timeouts, idle_and_old_sessions_end_on_the_server);
 
-async fn sign_in_works_as_a_plain_form_post(db: TestDb) -> TestDb {
+async fn sign_in_works_as_a_plain_form_post(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = Browser::new(&server);
     let bad = b
         .post_form(
@@ -369,15 +360,14 @@ async fn sign_in_works_as_a_plain_form_post(db: TestDb) -> TestDb {
     let home = b.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("Signed in as"), "{}", home.body);
-    db
 }
 both!(
     sign_in_without_javascript,
     sign_in_works_as_a_plain_form_post
 );
 
-async fn pages_send_signed_out_people_to_sign_in(db: TestDb) -> TestDb {
-    let server = start(&db).await;
+async fn pages_send_signed_out_people_to_sign_in(db: &TestDb) {
+    let server = start(db).await;
     let mut b = Browser::new(&server);
     let page = b.get("/").await;
     assert_eq!(page.status, StatusCode::FOUND);
@@ -393,6 +383,5 @@ async fn pages_send_signed_out_people_to_sign_in(db: TestDb) -> TestDb {
     assert_eq!(b.get("/no-such-page").await.status, StatusCode::NOT_FOUND);
     assert_eq!(b.get("/healthz").await.status, StatusCode::OK);
     assert_eq!(b.get("/readyz").await.status, StatusCode::OK);
-    db
 }
 both!(signed_out_pages, pages_send_signed_out_people_to_sign_in);

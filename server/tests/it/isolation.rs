@@ -294,7 +294,7 @@ fn nothing_of_a(what: &str, r: &Reply, ids: &Ids) {
     }
 }
 
-async fn every_server_function_keeps_tenants_apart(db: TestDb) -> TestDb {
+async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
     // Tenant A ("acme") has more users than B, with a distinctive name and roles.
     let (a, a_admin, a_agent) = tenant_with_users(&db.store, "acme").await;
     let (b, b_admin, b_agent) = tenant_with_users(&db.store, "globex").await;
@@ -303,7 +303,7 @@ async fn every_server_function_keeps_tenants_apart(db: TestDb) -> TestDb {
     let mut z = new_user("zebediah@acme.example", UserType::Viewer);
     z.first_name = "Zebediah".into();
     db.store.create_user(a, None, &z).await.unwrap();
-    let server = start(&db).await;
+    let server = start(db).await;
     // A's admin is signed in throughout: B must not end or touch that session.
     let mut a_browser = session_for(&server, &db.store, a, a_admin).await;
     // Give A's agent a role so the role filter has something of A to leak.
@@ -448,6 +448,5 @@ async fn every_server_function_keeps_tenants_apart(db: TestDb) -> TestDb {
     assert_eq!(snapshot(&db.store, a).await, before, "nothing of A changed");
     // A's own session still works.
     assert_eq!(a_browser.stats().await.status, StatusCode::OK);
-    db
 }
 both!(isolation_matrix, every_server_function_keeps_tenants_apart);

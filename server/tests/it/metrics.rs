@@ -5,9 +5,9 @@ use reqwest::StatusCode;
 use crate::both;
 use crate::support::{Browser, PASSWORD, TestDb, start, tenant_with_users};
 
-async fn metrics_count_requests_by_route_on_their_own_address(db: TestDb) -> TestDb {
+async fn metrics_count_requests_by_route_on_their_own_address(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = Browser::new(&server);
     // Never on the portal's address: there it is an unknown page.
     let public = b.get("/metrics").await;
@@ -61,7 +61,6 @@ async fn metrics_count_requests_by_route_on_their_own_address(db: TestDb) -> Tes
     );
     assert!(m.value("omnibots_request_duration_seconds_sum", "route=\"/\"") > 0.0);
     assert_eq!(m.value("omnibots_page_builds_total", "page=\"users\""), 1.0);
-    db
 }
 both!(
     metrics_apart,

@@ -46,7 +46,7 @@ fn tally(replies: &[Reply]) -> BTreeMap<u16, usize> {
     m
 }
 
-async fn a_hundred_creates_of_one_email_make_one_user(db: TestDb) -> TestDb {
+async fn a_hundred_creates_of_one_email_make_one_user(db: &TestDb) {
     let (t, admin, _) = tenant_with_users(&db.store, "acme").await;
     // Every create hashes a temporary password: room for all of them to wait (a full queue
     // answers 429, tested in `throttle::hash_queue_bounded`).
@@ -97,21 +97,20 @@ async fn a_hundred_creates_of_one_email_make_one_user(db: TestDb) -> TestDb {
             .is_some()
     );
     crate::support::counts(&db.store, t).await;
-    db
 }
 both!(
     parallel_creates,
     a_hundred_creates_of_one_email_make_one_user
 );
 
-async fn fifty_edits_of_one_version_save_once(db: TestDb) -> TestDb {
+async fn fifty_edits_of_one_version_save_once(db: &TestDb) {
     let (t, admin, _) = tenant_with_users(&db.store, "acme").await;
     let id = db
         .store
         .create_user(t, None, &new_user("edit@race.example", UserType::Agent))
         .await
         .unwrap();
-    let server = start(&db).await;
+    let server = start(db).await;
     let boss = session_for(&server, &db.store, t, admin).await;
     let version = db.store.listed_user(t, id).await.unwrap().version;
     let calls = (0..50)
@@ -141,11 +140,10 @@ async fn fifty_edits_of_one_version_save_once(db: TestDb) -> TestDb {
     let stored = db.store.listed_user(t, id).await.unwrap();
     assert_eq!(stored.version, version + 1, "one save, one new version");
     assert_eq!(stored.first_name, winner.first_name);
-    db
 }
 both!(parallel_edits, fifty_edits_of_one_version_save_once);
 
-async fn parallel_suspensions_keep_the_counts_exact(db: TestDb) -> TestDb {
+async fn parallel_suspensions_keep_the_counts_exact(db: &TestDb) {
     let (t, admin, _) = tenant_with_users(&db.store, "acme").await;
     let mut ids = Vec::new();
     for i in 0..20 {
@@ -160,7 +158,7 @@ async fn parallel_suspensions_keep_the_counts_exact(db: TestDb) -> TestDb {
             .unwrap();
         ids.push(id);
     }
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut boss = session_for(&server, &db.store, t, admin).await;
     // Four rounds of 50 calls: each user is suspended and reactivated by several calls at
     // once, and new users arrive meanwhile.
@@ -196,7 +194,6 @@ async fn parallel_suspensions_keep_the_counts_exact(db: TestDb) -> TestDb {
         (Some(c.total), Some(c.active)),
         "the stat cards show the fresh count"
     );
-    db
 }
 both!(
     parallel_suspensions,

@@ -284,22 +284,21 @@ async fn hammer(server: &TestServer, sides: &[Side; 2], loads: usize) -> (Tally,
     (tally, slowest)
 }
 
-async fn two_tenants_render_whole_and_apart(db: TestDb) -> TestDb {
-    let server = start(&db).await;
-    let sides = sides(&db, &server).await;
+async fn two_tenants_render_whole_and_apart(db: &TestDb) {
+    let server = start(db).await;
+    let sides = sides(db, &server).await;
     let (tally, slowest) = hammer(&server, &sides, CI_LOADS).await;
     eprintln!("{tally:?}, slowest {slowest:?}");
     assert!(tally.clean(), "{tally:?}");
     assert_eq!(tally.loads, CI_LOADS);
-    db
 }
 both!(two_tenants_at_once, two_tenants_render_whole_and_apart);
 
 /// The signed-in home page, rendered once per view: the users page is built exactly once for
 /// each request (never again by a `Suspense` around it).
-async fn the_users_page_is_built_once_per_request(db: TestDb) -> TestDb {
-    let server = start(&db).await;
-    let sides = sides(&db, &server).await;
+async fn the_users_page_is_built_once_per_request(db: &TestDb) {
+    let server = start(db).await;
+    let sides = sides(db, &server).await;
     let (own, other) = (&sides[0], &sides[1]);
     for path in views(own, other) {
         let before = server.metrics().await;
@@ -312,7 +311,6 @@ async fn the_users_page_is_built_once_per_request(db: TestDb) -> TestDb {
             - before.value("omnibots_page_builds_total", "page=\"users\"");
         assert_eq!(built, 1.0, "{path}: the users page built {built} times");
     }
-    db
 }
 both!(built_once, the_users_page_is_built_once_per_request);
 

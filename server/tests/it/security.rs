@@ -159,7 +159,7 @@ async fn snapshot(
 // (2) Cross-site requests
 // ------------------------------------------------------------------------------------------
 
-async fn every_server_function_is_a_post_in_the_list(db: TestDb) -> TestDb {
+async fn every_server_function_is_a_post_in_the_list(_db: &TestDb) {
     let registered = registered_endpoints();
     for (path, method) in &registered {
         assert_eq!(
@@ -181,16 +181,15 @@ async fn every_server_function_is_a_post_in_the_list(db: TestDb) -> TestDb {
             "{f} is listed but not registered"
         );
     }
-    db
 }
 both!(
     server_functions_are_posts,
     every_server_function_is_a_post_in_the_list
 );
 
-async fn cross_site_posts_are_refused_and_change_nothing(db: TestDb) -> TestDb {
+async fn cross_site_posts_are_refused_and_change_nothing(db: &TestDb) {
     let (t, admin_id, agent_id) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut admin = admin_browser(&server, "acme").await;
     let mut agent = Browser::new(&server);
     agent.sign_in("acme", "agent@acme.example", PASSWORD).await;
@@ -284,16 +283,15 @@ async fn cross_site_posts_are_refused_and_change_nothing(db: TestDb) -> TestDb {
     .await;
     assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
     assert!(b.cookie.is_some());
-    db
 }
 both!(
     cross_site_refused,
     cross_site_posts_are_refused_and_change_nothing
 );
 
-async fn a_get_changes_nothing(db: TestDb) -> TestDb {
+async fn a_get_changes_nothing(db: &TestDb) {
     let (t, admin_id, agent_id) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut admin = admin_browser(&server, "acme").await;
     let before = snapshot(&db.store, &mut admin, t, admin_id, agent_id).await;
     for (path, _) in registered_endpoints() {
@@ -308,7 +306,6 @@ async fn a_get_changes_nothing(db: TestDb) -> TestDb {
         snapshot(&db.store, &mut admin, t, admin_id, agent_id).await,
         before
     );
-    db
 }
 both!(get_changes_nothing, a_get_changes_nothing);
 
@@ -428,7 +425,7 @@ fn assert_page_headers(r: &Reply, hsts: bool) -> String {
     nonce
 }
 
-async fn pages_and_replies_carry_the_security_headers(db: TestDb) -> TestDb {
+async fn pages_and_replies_carry_the_security_headers(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     let site = start_site(db.store.clone(), test_settings(&db.url)).await;
     let mut b = Browser::at(&site.base);
@@ -476,14 +473,13 @@ async fn pages_and_replies_carry_the_security_headers(db: TestDb) -> TestDb {
         (ready.status, ready.body.as_str()),
         (StatusCode::OK, "ready")
     );
-    db
 }
 both!(
     security_headers,
     pages_and_replies_carry_the_security_headers
 );
 
-async fn an_https_site_sends_hsts_and_only_trusts_its_own_origin(db: TestDb) -> TestDb {
+async fn an_https_site_sends_hsts_and_only_trusts_its_own_origin(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     let settings = Settings {
         public_origin: Some("https://admin.example.com".into()),
@@ -523,7 +519,6 @@ async fn an_https_site_sends_hsts_and_only_trusts_its_own_origin(db: TestDb) -> 
             "{origin}"
         );
     }
-    db
 }
 both!(
     https_site,
@@ -582,9 +577,9 @@ async fn raw_http(base: &str, head: &str, body: Vec<u8>, expect: bool) -> u16 {
     code
 }
 
-async fn bodies_over_the_limit_are_refused_with_413(db: TestDb) -> TestDb {
+async fn bodies_over_the_limit_are_refused_with_413(db: &TestDb) {
     let (t, ..) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut admin = admin_browser(&server, "acme").await;
     let before = db.store.tenant_counts(t).await.unwrap();
     let cookie = format!(
@@ -640,7 +635,6 @@ async fn bodies_over_the_limit_are_refused_with_413(db: TestDb) -> TestDb {
     assert_eq!(raw_http(&server.base, head, body, false).await, 413);
     assert_eq!(db.store.tenant_counts(t).await.unwrap(), before);
     assert_eq!(admin.stats().await.status, StatusCode::OK);
-    db
 }
 both!(body_limit, bodies_over_the_limit_are_refused_with_413);
 
@@ -957,11 +951,9 @@ fn check(endpoint: &str, case: &str, r: &Reply, tally: &mut Tally) -> Option<App
 
 const CASES_PER_FUNCTION: usize = 300;
 
-async fn hostile_input_never_gets_a_5xx_a_database_message_or_a_half_written_row(
-    db: TestDb,
-) -> TestDb {
+async fn hostile_input_never_gets_a_5xx_a_database_message_or_a_half_written_row(db: &TestDb) {
     let (t, admin_id, agent_id) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut admin = admin_browser(&server, "acme").await;
     let mut agent = Browser::new(&server);
     agent.sign_in("acme", "agent@acme.example", PASSWORD).await;
@@ -1179,7 +1171,6 @@ async fn hostile_input_never_gets_a_5xx_a_database_message_or_a_half_written_row
             t.cases, t.ok, t.client_errors, t.too_large, t.field_checked
         );
     }
-    db
 }
 both!(
     hostile_input,
@@ -1244,10 +1235,10 @@ impl Write for Capture {
     }
 }
 
-async fn logs_carry_request_ids_and_no_secrets(db: TestDb) -> TestDb {
+async fn logs_carry_request_ids_and_no_secrets(db: &TestDb) {
     let logs = captured_logs();
     let (_, _, agent_id) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut secrets: Vec<String> = vec![PASSWORD.into(), NEW_PASSWORD.into()];
     let wrong = format!("wrong-password-{}", rand::random::<u64>());
     let search = format!("secret-search-{}", rand::random::<u64>());
@@ -1338,15 +1329,14 @@ async fn logs_carry_request_ids_and_no_secrets(db: TestDb) -> TestDb {
             "no cookie header in the log: {line}"
         );
     }
-    db
 }
 both!(logs_without_secrets, logs_carry_request_ids_and_no_secrets);
 
 /// A workspace that holds a line break and 10 KB of text writes one short line to the log,
 /// not a forged line of its own (issue "Security, second pass", 5).
-async fn a_workspace_cannot_forge_log_lines(db: TestDb) -> TestDb {
+async fn a_workspace_cannot_forge_log_lines(db: &TestDb) {
     let logs = captured_logs();
-    let server = start(&db).await;
+    let server = start(db).await;
     let marker = format!("forged{}", rand::random::<u32>());
     let workspace = format!(
         "nowhere\n2026-12-02T00:00:00.000000Z  INFO {marker}{}",
@@ -1366,6 +1356,5 @@ async fn a_workspace_cannot_forge_log_lines(db: TestDb) -> TestDb {
         lines[0]
     );
     assert!(lines[0].len() < 400, "cut short: {} bytes", lines[0].len());
-    db
 }
 both!(log_forgery, a_workspace_cannot_forge_log_lines);

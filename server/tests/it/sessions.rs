@@ -25,9 +25,9 @@ async fn two_sessions(server: &TestServer) -> (Browser, Browser) {
     (one, two)
 }
 
-async fn suspension_ends_every_session_of_the_user(db: TestDb) -> TestDb {
+async fn suspension_ends_every_session_of_the_user(db: &TestDb) {
     let (t, admin, agent) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut boss = session_for(&server, &db.store, t, admin).await;
 
     let (mut one, mut two) = two_sessions(&server).await;
@@ -67,13 +67,12 @@ async fn suspension_ends_every_session_of_the_user(db: TestDb) -> TestDb {
     assert!(!signed_in(&mut one).await && !signed_in(&mut two).await);
     // The admin's own session is untouched.
     assert!(signed_in(&mut boss).await);
-    db
 }
 both!(suspend_ends_all, suspension_ends_every_session_of_the_user);
 
-async fn a_password_reset_ends_every_session_of_the_user(db: TestDb) -> TestDb {
+async fn a_password_reset_ends_every_session_of_the_user(db: &TestDb) {
     let (t, admin, agent) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut boss = session_for(&server, &db.store, t, admin).await;
     let (mut one, mut two) = two_sessions(&server).await;
     let r = boss
@@ -95,16 +94,15 @@ async fn a_password_reset_ends_every_session_of_the_user(db: TestDb) -> TestDb {
         .error(),
         AppError::NotSignedIn
     );
-    db
 }
 both!(
     reset_ends_all,
     a_password_reset_ends_every_session_of_the_user
 );
 
-async fn a_password_change_ends_every_other_session(db: TestDb) -> TestDb {
+async fn a_password_change_ends_every_other_session(db: &TestDb) {
     let (t, _, agent) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let (mut one, mut two) = two_sessions(&server).await;
     let old = one.cookie.clone();
     let new_password = "a different long passphrase";
@@ -126,16 +124,15 @@ async fn a_password_change_ends_every_other_session(db: TestDb) -> TestDb {
     replay.cookie = old;
     assert!(!signed_in(&mut replay).await, "the old token is dead");
     assert_eq!(db.store.session_count(t, agent).await.unwrap(), 1);
-    db
 }
 both!(
     password_change_ends_others,
     a_password_change_ends_every_other_session
 );
 
-async fn sign_out_ends_only_this_session(db: TestDb) -> TestDb {
+async fn sign_out_ends_only_this_session(db: &TestDb) {
     let (t, _, agent) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let (mut one, mut two) = two_sessions(&server).await;
     let token = one.cookie.clone();
     let r = one.call("sign_out", &[]).await;
@@ -145,15 +142,14 @@ async fn sign_out_ends_only_this_session(db: TestDb) -> TestDb {
     assert!(!signed_in(&mut one).await, "this session ended");
     assert!(signed_in(&mut two).await, "the other one goes on");
     assert_eq!(db.store.session_count(t, agent).await.unwrap(), 1);
-    db
 }
 both!(sign_out_ends_one, sign_out_ends_only_this_session);
 
 /// Signing in again ends the session the browser presented, its row and not only its cookie: a
 /// copy of the old token stops working (issue "Security, second pass", 6).
-async fn signing_in_again_ends_the_presented_session(db: TestDb) -> TestDb {
+async fn signing_in_again_ends_the_presented_session(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = Browser::new(&server);
     let r = b.sign_in("acme", "agent@acme.example", PASSWORD).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -165,6 +161,5 @@ async fn signing_in_again_ends_the_presented_session(db: TestDb) -> TestDb {
     let mut copy = Browser::new(&server);
     copy.cookie = Some(first);
     assert!(!signed_in(&mut copy).await, "the presented one has ended");
-    db
 }
 both!(sign_in_again, signing_in_again_ends_the_presented_session);

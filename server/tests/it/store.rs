@@ -15,7 +15,7 @@ async fn exec(store: &Store, sql: &str) -> Result<u64, sqlx::Error> {
     }
 }
 
-async fn a_new_tenant_has_its_admin_default_roles_and_counts(db: TestDb) -> TestDb {
+async fn a_new_tenant_has_its_admin_default_roles_and_counts(db: &TestDb) {
     let (t, admin) = tenant(&db.store, "acme").await;
     let roles = db.store.role_ids(t).await.unwrap();
     assert_eq!(roles.len(), app::store::default_roles().len());
@@ -24,14 +24,13 @@ async fn a_new_tenant_has_its_admin_default_roles_and_counts(db: TestDb) -> Test
     let u = db.store.user(t, admin).await.unwrap();
     assert_eq!(u.user_type, UserType::TenantAdmin);
     assert!(u.password_temporary);
-    db
 }
 both!(
     new_tenant,
     a_new_tenant_has_its_admin_default_roles_and_counts
 );
 
-async fn a_tenant_slug_is_unique(db: TestDb) -> TestDb {
+async fn a_tenant_slug_is_unique(db: &TestDb) {
     tenant(&db.store, "acme").await;
     let err = db
         .store
@@ -49,11 +48,10 @@ async fn a_tenant_slug_is_unique(db: TestDb) -> TestDb {
         matches!(err, StoreError::Unique(UniqueField::TenantSlug)),
         "{err:?}"
     );
-    db
 }
 both!(tenant_slug_unique, a_tenant_slug_is_unique);
 
-async fn emails_are_unique_per_tenant_in_any_letter_case(db: TestDb) -> TestDb {
+async fn emails_are_unique_per_tenant_in_any_letter_case(db: &TestDb) {
     let (a, _) = tenant(&db.store, "acme").await;
     let (b, _) = tenant(&db.store, "globex").await;
     db.store
@@ -79,14 +77,13 @@ async fn emails_are_unique_per_tenant_in_any_letter_case(db: TestDb) -> TestDb {
         2,
         "the clash wrote nothing"
     );
-    db
 }
 both!(
     email_unique_per_tenant,
     emails_are_unique_per_tenant_in_any_letter_case
 );
 
-async fn external_ids_are_unique_per_tenant_when_set(db: TestDb) -> TestDb {
+async fn external_ids_are_unique_per_tenant_when_set(db: &TestDb) {
     let (a, _) = tenant(&db.store, "acme").await;
     let (b, _) = tenant(&db.store, "globex").await;
     let with_ext = |email: &str, ext: Option<&str>| NewUser {
@@ -123,14 +120,13 @@ async fn external_ids_are_unique_per_tenant_when_set(db: TestDb) -> TestDb {
         .create_user(b, None, &with_ext("1@x.com", Some("EMP-1")))
         .await
         .unwrap();
-    db
 }
 both!(
     external_id_unique_per_tenant,
     external_ids_are_unique_per_tenant_when_set
 );
 
-async fn the_user_type_cannot_change_once_written(db: TestDb) -> TestDb {
+async fn the_user_type_cannot_change_once_written(db: &TestDb) {
     let (t, admin) = tenant(&db.store, "acme").await;
     let err = exec(
         &db.store,
@@ -155,14 +151,13 @@ async fn the_user_type_cannot_change_once_written(db: TestDb) -> TestDb {
     )
     .await
     .expect("an unchanged type is fine");
-    db
 }
 both!(
     user_type_immutable,
     the_user_type_cannot_change_once_written
 );
 
-async fn a_role_of_another_tenant_cannot_be_assigned(db: TestDb) -> TestDb {
+async fn a_role_of_another_tenant_cannot_be_assigned(db: &TestDb) {
     let (a, admin_a) = tenant(&db.store, "acme").await;
     let (b, _) = tenant(&db.store, "globex").await;
     let role_b = db.store.role_ids(b).await.unwrap()[0].0;
@@ -185,14 +180,13 @@ async fn a_role_of_another_tenant_cannot_be_assigned(db: TestDb) -> TestDb {
     )
     .await
     .expect("a role of the same tenant is fine");
-    db
 }
 both!(
     roles_stay_in_their_tenant,
     a_role_of_another_tenant_cannot_be_assigned
 );
 
-async fn maintained_counts_follow_every_change(db: TestDb) -> TestDb {
+async fn maintained_counts_follow_every_change(db: &TestDb) {
     let (t, _) = tenant(&db.store, "acme").await;
     let (other, _) = tenant(&db.store, "globex").await;
     let mut ids = Vec::new();
@@ -229,11 +223,10 @@ async fn maintained_counts_follow_every_change(db: TestDb) -> TestDb {
         (1, 1),
         "another tenant's counts are untouched"
     );
-    db
 }
 both!(maintained_counts, maintained_counts_follow_every_change);
 
-async fn concurrent_writers_queue_instead_of_failing(db: TestDb) -> TestDb {
+async fn concurrent_writers_queue_instead_of_failing(db: &TestDb) {
     let (t, _) = tenant(&db.store, "acme").await;
     let mut tasks = Vec::new();
     for i in 0..40 {
@@ -252,14 +245,13 @@ async fn concurrent_writers_queue_instead_of_failing(db: TestDb) -> TestDb {
     let counts = db.store.tenant_counts(t).await.unwrap();
     assert_eq!(counts.total, 41);
     assert_eq!(counts, db.store.tenant_counts_by_scan(t).await.unwrap());
-    db
 }
 both!(
     concurrent_writers,
     concurrent_writers_queue_instead_of_failing
 );
 
-async fn password_changes_and_suspension_end_all_sessions(db: TestDb) -> TestDb {
+async fn password_changes_and_suspension_end_all_sessions(db: &TestDb) {
     use app::store::SessionRecord;
     let (t, admin) = tenant(&db.store, "acme").await;
     let agent = db
@@ -314,14 +306,13 @@ async fn password_changes_and_suspension_end_all_sessions(db: TestDb) -> TestDb 
         .unwrap();
     assert_eq!(db.store.session_count(t, agent).await.unwrap(), 0);
     assert!(db.store.session_user("g1", 60_000).await.unwrap().is_none());
-    db
 }
 both!(
     sessions_end,
     password_changes_and_suspension_end_all_sessions
 );
 
-async fn idle_and_expired_sessions_are_not_found(db: TestDb) -> TestDb {
+async fn idle_and_expired_sessions_are_not_found(db: &TestDb) {
     use app::store::SessionRecord;
     let (t, admin) = tenant(&db.store, "acme").await;
     assert!(
@@ -366,11 +357,10 @@ async fn idle_and_expired_sessions_are_not_found(db: TestDb) -> TestDb {
         db.store.session_user("idle", 10).await.unwrap().is_none(),
         "idle too long"
     );
-    db
 }
 both!(session_timeouts, idle_and_expired_sessions_are_not_found);
 
-async fn audit_records_never_hold_a_password(db: TestDb) -> TestDb {
+async fn audit_records_never_hold_a_password(db: &TestDb) {
     let (t, admin) = tenant(&db.store, "acme").await;
     let hash = passwords::hash_now("another long password").unwrap();
     db.store
@@ -395,22 +385,20 @@ async fn audit_records_never_hold_a_password(db: TestDb) -> TestDb {
             "{changes}"
         );
     }
-    db
 }
 both!(audit_without_secrets, audit_records_never_hold_a_password);
 
-async fn migrations_are_idempotent(db: TestDb) -> TestDb {
+async fn migrations_are_idempotent(db: &TestDb) {
     db.store
         .migrate()
         .await
         .expect("a second run applies nothing and succeeds");
-    db
 }
 both!(migrations_rerun, migrations_are_idempotent);
 
 /// Sign-in's one lookup: the same statement for an unknown workspace, an unknown email and a
 /// known account (issue "Security, second pass", 6), and only the tenant's own users.
-async fn sign_in_lookup_answers_every_case_in_one_statement(db: TestDb) -> TestDb {
+async fn sign_in_lookup_answers_every_case_in_one_statement(db: &TestDb) {
     let (acme, admin) = tenant(&db.store, "acme").await;
     let (other, _) = tenant(&db.store, "other").await;
     let found = db
@@ -442,7 +430,6 @@ async fn sign_in_lookup_answers_every_case_in_one_statement(db: TestDb) -> TestD
             .unwrap(),
         (None, None)
     );
-    db
 }
 both!(
     sign_in_lookup,
@@ -452,7 +439,7 @@ both!(
 /// A search finds the tenant's own holders of the text only, whatever the tenant's id: on
 /// SQLite each id is a three-character token in the trigram table, one character per byte, so
 /// ids that differ in any one byte must not meet (issue "Security, second pass", 4).
-async fn search_stays_in_its_tenant_whatever_its_id(db: TestDb) -> TestDb {
+async fn search_stays_in_its_tenant_whatever_its_id(db: &TestDb) {
     let ids = [0x01_02_03_i64, 0x01_03_03, 0x02_02_03, 0x01_02_04];
     for (n, id) in ids.iter().enumerate() {
         exec(
@@ -488,6 +475,5 @@ async fn search_stays_in_its_tenant_whatever_its_id(db: TestDb) -> TestDb {
             assert!(!db.store.broad_search(TenantId(*id), &q).await.unwrap());
         }
     }
-    db
 }
 both!(search_by_tenant, search_stays_in_its_tenant_whatever_its_id);

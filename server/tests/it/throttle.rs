@@ -35,11 +35,11 @@ fn localhost() -> String {
     address_bucket("127.0.0.1".parse().unwrap())
 }
 
-async fn the_threshold_refuses_even_the_right_password_without_hashing(db: TestDb) -> TestDb {
+async fn the_threshold_refuses_even_the_right_password_without_hashing(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     let rules = ThrottleRules::default();
     assert_eq!((rules.per_account, rules.per_address), (10, 50));
-    let (server, state) = server_with(&db, rules.clone()).await;
+    let (server, state) = server_with(db, rules.clone()).await;
     let mut b = Browser::new(&server);
     for i in 0..10 {
         let r = b.sign_in("acme", "admin@acme.example", WRONG).await;
@@ -90,17 +90,16 @@ async fn the_threshold_refuses_even_the_right_password_without_hashing(db: TestD
     assert_eq!(unknown.status, StatusCode::TOO_MANY_REQUESTS);
     let known = b.sign_in("acme", "admin@acme.example", WRONG).await;
     assert_eq!(unknown.body, known.body, "the same refusal for both");
-    db
 }
 both!(
     account_threshold,
     the_threshold_refuses_even_the_right_password_without_hashing
 );
 
-async fn fifty_parallel_wrong_attempts_count_fifty(db: TestDb) -> TestDb {
+async fn fifty_parallel_wrong_attempts_count_fifty(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     let rules = ThrottleRules::default();
-    let (server, state) = server_with(&db, rules.clone()).await;
+    let (server, state) = server_with(db, rules.clone()).await;
     let hashed = state.hasher.runs();
     let mut tasks = Vec::new();
     for _ in 0..50 {
@@ -142,7 +141,6 @@ async fn fifty_parallel_wrong_attempts_count_fifty(db: TestDb) -> TestDb {
         "exactly the threshold got a password check"
     );
     assert_eq!(state.hasher.runs() - hashed, 10, "argon2 ran 10 times");
-    db
 }
 both!(parallel_attempts, fifty_parallel_wrong_attempts_count_fifty);
 
@@ -165,11 +163,11 @@ async fn sign_in_from(
         .status()
 }
 
-async fn an_address_is_throttled_across_accounts(db: TestDb) -> TestDb {
+async fn an_address_is_throttled_across_accounts(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     let w = window_ms(&ThrottleRules::default());
     // Direct connections: the peer address counts; a made-up X-Forwarded-For changes nothing.
-    let (server, _) = server_with(&db, ThrottleRules::default()).await;
+    let (server, _) = server_with(db, ThrottleRules::default()).await;
     for i in 0..50 {
         // Five attempts on each of ten accounts: every account stays under its threshold.
         let email = format!("guess{}@acme.example", i % 10);
@@ -200,7 +198,7 @@ async fn an_address_is_throttled_across_accounts(db: TestDb) -> TestDb {
         per_address: 5,
         ..ThrottleRules::default()
     };
-    let (server, _) = server_with(&db, rules).await;
+    let (server, _) = server_with(db, rules).await;
     for i in 0..5 {
         let email = format!("other{i}@acme.example");
         assert_eq!(
@@ -216,11 +214,10 @@ async fn an_address_is_throttled_across_accounts(db: TestDb) -> TestDb {
         sign_in_from(&server, "203.0.113.8", "agent@acme.example", PASSWORD).await,
         StatusCode::OK
     );
-    db
 }
 both!(address_threshold, an_address_is_throttled_across_accounts);
 
-async fn the_window_ends_by_itself_and_a_right_password_starts_over(db: TestDb) -> TestDb {
+async fn the_window_ends_by_itself_and_a_right_password_starts_over(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     // One attempt per two-second window: the right password right after a wrong one is
     // refused, and accepted once the window has ended.
@@ -229,7 +226,7 @@ async fn the_window_ends_by_itself_and_a_right_password_starts_over(db: TestDb) 
         per_account: 1,
         ..ThrottleRules::default()
     };
-    let (server, _) = server_with(&db, rules).await;
+    let (server, _) = server_with(db, rules).await;
     let mut b = Browser::new(&server);
     b.sign_in("acme", "admin@acme.example", WRONG).await;
     let r = b.sign_in("acme", "admin@acme.example", PASSWORD).await;
@@ -247,7 +244,7 @@ async fn the_window_ends_by_itself_and_a_right_password_starts_over(db: TestDb) 
     // failures (its right password is taken back out).
     let rules = ThrottleRules::default();
     let w = window_ms(&rules);
-    let (server, _) = server_with(&db, rules).await;
+    let (server, _) = server_with(db, rules).await;
     let mut b = Browser::new(&server);
     let account = account_bucket("acme", "agent@acme.example");
     for _ in 0..2 {
@@ -262,7 +259,6 @@ async fn the_window_ends_by_itself_and_a_right_password_starts_over(db: TestDb) 
         db.store.sign_in_attempts(&localhost(), w).await.unwrap(),
         before
     );
-    db
 }
 both!(
     window_expires,
@@ -272,13 +268,13 @@ both!(
 /// Change password checks the current password no more often than sign-in does: past the
 /// per-account threshold for the user, 429 "Too many password attempts" with `Retry-After`,
 /// also for the right password, and without hashing (issue "Security, second pass", 3).
-async fn change_password_is_throttled_per_user(db: TestDb) -> TestDb {
+async fn change_password_is_throttled_per_user(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     let rules = ThrottleRules {
         per_address: 1_000,
         ..ThrottleRules::default()
     };
-    let (server, state) = server_with(&db, rules).await;
+    let (server, state) = server_with(db, rules).await;
     let mut b = Browser::new(&server);
     let r = b.sign_in("acme", "agent@acme.example", PASSWORD).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -310,7 +306,6 @@ async fn change_password_is_throttled_per_user(db: TestDb) -> TestDb {
     assert_eq!(r.status, StatusCode::OK);
     let r = admin.call("change_password", &change(PASSWORD)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    db
 }
 both!(
     change_password_throttled,
@@ -326,7 +321,7 @@ fn rules_minutes(r: &crate::support::Reply) -> u64 {
 
 /// A full queue of password checks is answered at once with 429 and `Retry-After`, instead of
 /// growing without end (issue "Security, second pass", 3).
-async fn a_full_hash_queue_answers_at_once(db: TestDb) -> TestDb {
+async fn a_full_hash_queue_answers_at_once(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     let settings = Settings {
         hash_concurrency: 1,
@@ -384,19 +379,18 @@ async fn a_full_hash_queue_answers_at_once(db: TestDb) -> TestDb {
         db.store.sign_in_attempts(&localhost(), w).await.unwrap(),
         failed as i64
     );
-    db
 }
 both!(hash_queue_bounded, a_full_hash_queue_answers_at_once);
 
 /// An address that guesses at an account is refused, not the account: its holder still signs
 /// in from another address (issue "Security, second pass", 2; NIST SP 800-63B-4 §3.2.2).
-async fn a_guessing_address_cannot_lock_the_holder_out(db: TestDb) -> TestDb {
+async fn a_guessing_address_cannot_lock_the_holder_out(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     let rules = ThrottleRules {
         trust_forwarded_for: true,
         ..ThrottleRules::default()
     };
-    let (server, _) = server_with(&db, rules).await;
+    let (server, _) = server_with(db, rules).await;
     for _ in 0..10 {
         assert_eq!(
             sign_in_from(&server, "203.0.113.66", "admin@acme.example", WRONG).await,
@@ -413,20 +407,19 @@ async fn a_guessing_address_cannot_lock_the_holder_out(db: TestDb) -> TestDb {
         StatusCode::OK,
         "the holder, from their own address, is not"
     );
-    db
 }
 both!(no_lockout, a_guessing_address_cannot_lock_the_holder_out);
 
 /// Guessing spread over many addresses: past the account's limit from all addresses, every
 /// address that took part is held to a few attempts, and a fresh address still signs in.
-async fn distributed_guessing_is_held_to_a_few_tries_per_address(db: TestDb) -> TestDb {
+async fn distributed_guessing_is_held_to_a_few_tries_per_address(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     let rules = ThrottleRules {
         trust_forwarded_for: true,
         per_account_all: 20,
         ..ThrottleRules::default()
     };
-    let (server, _) = server_with(&db, rules).await;
+    let (server, _) = server_with(db, rules).await;
     // Four addresses, 6 wrong tries each: 24 on the account, none over the pair limit.
     for n in 1..=4 {
         for _ in 0..6 {
@@ -448,7 +441,6 @@ async fn distributed_guessing_is_held_to_a_few_tries_per_address(db: TestDb) -> 
         StatusCode::OK,
         "a fresh address is not"
     );
-    db
 }
 both!(
     distributed_guessing,
@@ -467,7 +459,7 @@ async fn flood_figures() {
         crate::support::Backend::Postgres,
     ];
     for (backend, lifted) in backends.into_iter().flat_map(|b| [(b, false), (b, true)]) {
-        crate::support::run(backend, move |db| async move {
+        crate::support::run(backend, async move |db: &TestDb| {
             tenant_with_users(&db.store, "acme").await;
             tenant_with_users(&db.store, "flood").await;
             // The product's rules, and with the attempt limits lifted (the hash queue alone).
@@ -536,7 +528,6 @@ async fn flood_figures() {
                 if lifted { "lifted" } else { "as shipped" },
                 idle.0, idle.1, during.0, during.1, counts.lock().unwrap()
             );
-            db
         })
         .await;
     }

@@ -28,9 +28,9 @@ async fn create(b: &mut Browser, form: Value, user_type: &str) -> Result<IssuedP
     }
 }
 
-async fn every_field_rule_is_checked_on_the_server(db: TestDb) -> TestDb {
+async fn every_field_rule_is_checked_on_the_server(db: &TestDb) {
     let (t, ..) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = admin_browser(&server, "acme").await;
     let before = counts(&db.store, t).await;
     let cases: Vec<(Value, &str, &str)> = vec![
@@ -72,14 +72,13 @@ async fn every_field_rule_is_checked_on_the_server(db: TestDb) -> TestDb {
         assert!(err.field_message(field).is_some(), "{field}: {err:?}");
     }
     assert_eq!(counts(&db.store, t).await, before, "nothing was written");
-    db
 }
 both!(field_rules, every_field_rule_is_checked_on_the_server);
 
-async fn a_user_is_created_with_every_field_and_a_temporary_password(db: TestDb) -> TestDb {
+async fn a_user_is_created_with_every_field_and_a_temporary_password(db: &TestDb) {
     let (t, ..) = tenant_with_users(&db.store, "acme").await;
     let roles = db.store.role_ids(t).await.unwrap();
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = admin_browser(&server, "acme").await;
     let issued = create(
         &mut b,
@@ -140,16 +139,15 @@ async fn a_user_is_created_with_every_field_and_a_temporary_password(db: TestDb)
     };
     assert_eq!(audit.len(), 1);
     assert!(audit[0].contains("Álvarez") && !audit[0].contains(&issued.temporary_password));
-    db
 }
 both!(
     create_user,
     a_user_is_created_with_every_field_and_a_temporary_password
 );
 
-async fn duplicates_are_field_errors_in_any_letter_case(db: TestDb) -> TestDb {
+async fn duplicates_are_field_errors_in_any_letter_case(db: &TestDb) {
     let (t, ..) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = admin_browser(&server, "acme").await;
     let mut with_ext = user_form("Ann", "Lee", "Ann@X.com");
     with_ext["external_id"] = json!("EXT-1");
@@ -166,21 +164,19 @@ async fn duplicates_are_field_errors_in_any_letter_case(db: TestDb) -> TestDb {
     let err = create(&mut b, clash, "agent").await.unwrap_err();
     assert!(err.field_message("external_id").is_some(), "{err:?}");
     assert_eq!(counts(&db.store, t).await.0, 3);
-    db
 }
 both!(duplicates, duplicates_are_field_errors_in_any_letter_case);
 
-async fn a_role_of_another_tenant_is_refused(db: TestDb) -> TestDb {
+async fn a_role_of_another_tenant_is_refused(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
     let (other, ..) = tenant_with_users(&db.store, "globex").await;
     let foreign = db.store.role_ids(other).await.unwrap()[0].0;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = admin_browser(&server, "acme").await;
     let mut f = user_form("Ann", "Lee", "ann@x.com");
     f["role_ids"] = json!([foreign]);
     let err = create(&mut b, f, "agent").await.unwrap_err();
     assert!(err.field_message("role_ids").is_some(), "{err:?}");
-    db
 }
 both!(foreign_role_refused, a_role_of_another_tenant_is_refused);
 
@@ -192,9 +188,9 @@ async fn update(b: &mut Browser, u: &UserRow, form: Value, status: &str) -> crat
     .await
 }
 
-async fn edits_check_the_version_and_refuse_the_user_type(db: TestDb) -> TestDb {
+async fn edits_check_the_version_and_refuse_the_user_type(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = admin_browser(&server, "acme").await;
     let u = create(&mut b, user_form("Ann", "Lee", "ann@x.com"), "agent")
         .await
@@ -229,7 +225,6 @@ async fn edits_check_the_version_and_refuse_the_user_type(db: TestDb) -> TestDb 
         (stored.user_type, stored.first_name.as_str()),
         (UserType::Agent, "Anne")
     );
-    db
 }
 both!(
     edit_versions,
@@ -240,9 +235,9 @@ async fn tenant_of(store: &Store, slug: &str) -> TenantId {
     store.tenant_by_slug(slug).await.unwrap().unwrap().id
 }
 
-async fn parallel_edits_of_one_version_save_once(db: TestDb) -> TestDb {
+async fn parallel_edits_of_one_version_save_once(db: &TestDb) {
     tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = admin_browser(&server, "acme").await;
     let u = create(&mut b, user_form("Ann", "Lee", "ann@x.com"), "agent")
         .await
@@ -273,13 +268,12 @@ async fn parallel_edits_of_one_version_save_once(db: TestDb) -> TestDb {
         }
     }
     assert_eq!(ok, 1, "exactly one save wins");
-    db
 }
 both!(parallel_edits, parallel_edits_of_one_version_save_once);
 
-async fn suspension_and_reset_end_the_users_sessions(db: TestDb) -> TestDb {
+async fn suspension_and_reset_end_the_users_sessions(db: &TestDb) {
     let (t, _, agent) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut admin = admin_browser(&server, "acme").await;
     let mut them = Browser::new(&server);
     them.sign_in("acme", "agent@acme.example", PASSWORD).await;
@@ -336,16 +330,15 @@ async fn suspension_and_reset_end_the_users_sessions(db: TestDb) -> TestDb {
         .sign_in("acme", "agent@acme.example", &issued.temporary_password)
         .await;
     assert_eq!(fresh.headers.get("location").unwrap(), "/change-password");
-    db
 }
 both!(
     session_revocation,
     suspension_and_reset_end_the_users_sessions
 );
 
-async fn admins_cannot_suspend_themselves_nor_the_last_admin(db: TestDb) -> TestDb {
+async fn admins_cannot_suspend_themselves_nor_the_last_admin(db: &TestDb) {
     let (t, admin, agent) = tenant_with_users(&db.store, "acme").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = admin_browser(&server, "acme").await;
     let r = b
         .call_json(
@@ -375,17 +368,16 @@ async fn admins_cannot_suspend_themselves_nor_the_last_admin(db: TestDb) -> Test
         .unwrap_err();
     assert!(matches!(err, StoreError::LastAdmin), "{err:?}");
     assert_eq!(counts(&db.store, t).await, (2, 2, 0));
-    db
 }
 both!(
     suspension_rules,
     admins_cannot_suspend_themselves_nor_the_last_admin
 );
 
-async fn nothing_of_another_tenant_can_be_read_or_changed(db: TestDb) -> TestDb {
+async fn nothing_of_another_tenant_can_be_read_or_changed(db: &TestDb) {
     let (a, _, a_agent) = tenant_with_users(&db.store, "acme").await;
     tenant_with_users(&db.store, "globex").await;
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = admin_browser(&server, "globex").await;
     let before = db.store.listed_user(a, a_agent).await.unwrap();
     let attempts = [
@@ -417,14 +409,13 @@ async fn nothing_of_another_tenant_can_be_read_or_changed(db: TestDb) -> TestDb 
             .iter()
             .all(|r| !acme_roles.contains(&r["id"].as_i64().unwrap()))
     );
-    db
 }
 both!(
     tenant_scoping,
     nothing_of_another_tenant_can_be_read_or_changed
 );
 
-async fn the_list_filters_sorts_and_pages(db: TestDb) -> TestDb {
+async fn the_list_filters_sorts_and_pages(db: &TestDb) {
     let (t, ..) = tenant_with_users(&db.store, "acme").await;
     let role = db.store.role_ids(t).await.unwrap()[0].0;
     for i in 0..30 {
@@ -445,7 +436,7 @@ async fn the_list_filters_sorts_and_pages(db: TestDb) -> TestDb {
                 .unwrap();
         }
     }
-    let server = start(&db).await;
+    let server = start(db).await;
     let mut b = admin_browser(&server, "acme").await;
     // Substring of the email in another letter case.
     let p = list_users(&mut b, user_query("07@MIXED")).await;
@@ -488,6 +479,5 @@ async fn the_list_filters_sorts_and_pages(db: TestDb) -> TestDb {
             .iter()
             .all(|u| u.roles.iter().any(|x| x.id == role))
     );
-    db
 }
 both!(list_users, the_list_filters_sorts_and_pages);
