@@ -12,40 +12,50 @@ use app::store::{Arg, NewTenant, NewUser, Sql, Store, TenantId};
 use app::users::model::{SortKey, Status, UserQuery, UserType, ValidUser};
 use omnibots::commands::{demo_user, seed_range};
 
+/// The benchmark's options: `bench --help` lists them.
+#[derive(clap::Parser)]
+#[command(
+    name = "bench",
+    about = "Times the users page at scale: through the store and as bare SQL, as a Markdown table.",
+    after_help = "PostgreSQL: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/omnibots_bench)."
+)]
 struct Args {
+    /// Users in the measured tenant; at least 100000 (page 2,000 of 50 rows is measured).
+    #[arg(long, default_value_t = 1_000_000, value_parser = at_least_100_000)]
     users: u64,
+    /// Timed runs of each operation (after up to 20 warm-up runs).
+    #[arg(long, default_value_t = 200)]
     runs: usize,
-    backends: Vec<&'static str>,
+    /// The databases to measure.
+    #[arg(long = "backend", value_name = "BACKEND", value_enum, default_value_t = Backends::Both)]
+    backends: Backends,
 }
 
-fn args() -> Result<Args, String> {
-    let mut a = Args {
-        users: 1_000_000,
-        runs: 200,
-        backends: vec!["sqlite", "postgres"],
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--users" => a.users = value()?.parse().map_err(|_| "--users: a number")?,
-            "--runs" => a.runs = value()?.parse().map_err(|_| "--runs: a number")?,
-            "--backend" => {
-                a.backends = match value()?.as_str() {
-                    "sqlite" => vec!["sqlite"],
-                    "postgres" => vec!["postgres"],
-                    "both" => vec!["sqlite", "postgres"],
-                    other => return Err(format!("--backend {other:?}: sqlite, postgres or both")),
-                }
-            }
-            other => return Err(format!("unknown argument {other:?}")),
+/// Which databases `--backend` names.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Backends {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+impl Backends {
+    fn names(self) -> Vec<&'static str> {
+        match self {
+            Backends::Sqlite => vec!["sqlite"],
+            Backends::Postgres => vec!["postgres"],
+            Backends::Both => vec!["sqlite", "postgres"],
         }
     }
+}
+
+fn at_least_100_000(v: &str) -> Result<u64, String> {
+    let users: u64 = v.parse().map_err(|_| "a number".to_string())?;
     // Page 2,000 of 50 rows is one of the measured operations.
-    if a.users < 100_000 {
-        return Err("--users: at least 100000 (page 2,000 of 50 rows is measured)".into());
+    if users < 100_000 {
+        return Err("at least 100000 (page 2,000 of 50 rows is measured)".into());
     }
-    Ok(a)
+    Ok(users)
 }
 
 /// Latency percentiles of one operation, in milliseconds.
@@ -516,14 +526,21 @@ async fn run_backend(backend: &'static str, a: &Args) -> Result<(), String> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let a = match args() {
+    // As the omnibots binary does: a bad argument is one line on stderr and exit status 2.
+    let a = match <Args as clap::Parser>::try_parse() {
         Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}");
+        Err(e) if e.use_stderr() => {
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or("invalid arguments");
+            eprintln!("{first} (see bench --help)");
             return std::process::ExitCode::from(2);
         }
+        Err(e) => {
+            let _ = e.print();
+            return std::process::ExitCode::SUCCESS;
+        }
     };
-    for backend in a.backends.clone() {
+    for backend in a.backends.names() {
         if let Err(e) = run_backend(backend, &a).await {
             eprintln!("error: {backend}: {e}");
             return std::process::ExitCode::FAILURE;
