@@ -112,28 +112,37 @@ async fn search(store: &Store, t: TenantId) -> (f64, f64, i64) {
     (at(0.5), at(0.95), matched)
 }
 
+/// The options: `neighbour --help` lists them.
+#[derive(clap::Parser)]
+#[command(
+    name = "neighbour",
+    about = "Times a small tenant's search alone, then next to a big neighbour."
+)]
+struct Args {
+    /// The databases to measure.
+    #[arg(long, value_enum, default_value_t = Backend::Both)]
+    backend: Backend,
+    /// Users in the neighbour tenant, every one of them named "zorblat".
+    #[arg(long, default_value_t = 1_000_000)]
+    neighbour: u64,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Backend {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
 #[tokio::main]
 async fn main() {
-    let mut backends = vec!["sqlite", "postgres"];
-    let mut neighbour = 1_000_000;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--backend" => match args.next().as_deref() {
-                Some("both") => {}
-                Some("sqlite") => backends = vec!["sqlite"],
-                Some("postgres") => backends = vec!["postgres"],
-                other => panic!("--backend {other:?}: sqlite, postgres or both"),
-            },
-            "--neighbour" => {
-                neighbour = args
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .expect("--neighbour N")
-            }
-            other => panic!("unknown argument {other}"),
-        }
-    }
+    let args = <Args as clap::Parser>::parse();
+    let backends = match args.backend {
+        Backend::Sqlite => vec!["sqlite"],
+        Backend::Postgres => vec!["postgres"],
+        Backend::Both => vec!["sqlite", "postgres"],
+    };
+    let neighbour = args.neighbour;
     for backend in backends {
         let alone = open(backend, "omnibots_alone").await;
         let t = tenant(&alone, "small", SMALL, |i| i % 100 == 0).await;
