@@ -5,16 +5,22 @@
 //! them), times are integer milliseconds, and the few real differences live in [`Store`]'s
 //! two arms. Every function that touches tenant data takes the [`TenantId`] explicitly.
 
-mod manage;
+mod db;
+mod list;
+mod seed;
 mod sessions;
 mod tenants;
 pub mod throttle;
 mod users;
 
-pub use manage::{Arg, ListedPage, ListedUser, Sql};
+pub use db::{Arg, Sql};
+pub use list::ListedPage;
+pub use seed::SeedUser;
 pub use sessions::{SessionRecord, SessionUser};
 pub use tenants::{NewTenant, RoleSeed, Tenant, TenantCounts, default_roles};
-pub use users::{Credentials, NewUser, SeedUser, UserRecord};
+pub use users::{Credentials, Password, User};
+
+pub(crate) use db::{Row, Stored, Tx};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -49,6 +55,8 @@ pub enum StoreError {
     LastAdmin,
     #[error("a role id is not one of the tenant's")]
     UnknownRole,
+    #[error("column {column} holds {value:?}, which is none of its values")]
+    Corrupt { column: &'static str, value: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -103,42 +111,6 @@ pub enum Store {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
-
-/// Runs the same body against either pool: `on_pool!(self, pool => expr)`. The body is
-/// type-checked once per backend, so it may use each driver's native types.
-macro_rules! on_pool {
-    ($store:expr, $pool:ident => $body:expr) => {
-        match $store {
-            $crate::store::Store::Sqlite($pool) => $body,
-            $crate::store::Store::Postgres($pool) => $body,
-        }
-    };
-}
-pub(crate) use on_pool;
-
-/// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`, which takes the write lock at
-/// the start so concurrent writers queue on the busy timeout instead of failing at commit.
-macro_rules! write_tx {
-    ($store:expr, $tx:ident => $body:expr) => {
-        match $store {
-            $crate::store::Store::Sqlite(pool) => {
-                #[allow(unused_mut)]
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            $crate::store::Store::Postgres(pool) => {
-                #[allow(unused_mut)]
-                let mut $tx = pool.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
-    };
-}
-pub(crate) use write_tx;
 
 /// Rows SQLite samples per index when it refreshes statistics on its own (`PRAGMA optimize`
 /// at connect).
@@ -200,7 +172,7 @@ impl Store {
 
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> bool {
-        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.is_ok())
+        self.execute(&Sql::new("SELECT 1")).await.is_ok()
     }
 
     /// Refreshes the planner's statistics of the user tables after a bulk load, so plans see
@@ -238,7 +210,10 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        on_pool!(self, pool => pool.close().await)
+        match self {
+            Store::Sqlite(pool) => pool.close().await,
+            Store::Postgres(pool) => pool.close().await,
+        }
     }
 }
 
@@ -249,20 +224,24 @@ pub fn now_ms() -> i64 {
 
 /// Writes one audit record inside the caller's transaction. `changes` is a JSON object of the
 /// changed fields and must never hold a password or hash.
-macro_rules! audit {
-    ($tx:expr, $tenant:expr, $actor:expr, $target:expr, $action:expr, $changes:expr) => {
-        sqlx::query(
-            "INSERT INTO audit_log (tenant_id, actor_user_id, target_user_id, action, changes, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind($tenant.0)
-        .bind($actor.map(|u: $crate::store::UserId| u.0))
-        .bind($target.map(|u: $crate::store::UserId| u.0))
-        .bind($action)
-        .bind($changes.to_string())
-        .bind($crate::store::now_ms())
-        .execute(&mut *$tx)
-        .await?
-    };
+pub(crate) async fn audit(
+    tx: &mut Tx,
+    tenant: TenantId,
+    actor: Option<UserId>,
+    target: Option<UserId>,
+    action: &str,
+    changes: serde_json::Value,
+) -> Result<(), StoreError> {
+    let sql = Sql::new(
+        "INSERT INTO audit_log (tenant_id, actor_user_id, target_user_id, action, changes, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant)
+    .bind(actor.map(|u| u.0))
+    .bind(target.map(|u| u.0))
+    .bind(action)
+    .bind(changes.to_string())
+    .bind(now_ms());
+    tx.db().execute(&sql).await?;
+    Ok(())
 }
-pub(crate) use audit;

@@ -4,9 +4,7 @@
 //! [`Store::session_user`] is the one lookup that takes no tenant: it is how a request's tenant
 //! is learned in the first place, from an unguessable token.
 
-use sqlx::Row;
-
-use super::{Store, StoreError, TenantId, UserId, now_ms, on_pool, write_tx};
+use super::{Sql, Store, StoreError, TenantId, UserId, now_ms};
 use crate::users::model::{Status, UserType};
 
 /// A new session to store.
@@ -63,18 +61,16 @@ impl Store {
             Store::Sqlite(_) => CREATE_SESSION_SQL.to_string(),
             Store::Postgres(_) => format!("{CREATE_SESSION_SQL} FOR SHARE"),
         };
-        let created = write_tx!(self, tx => {
-            sqlx::query(&sql)
-                .bind(&s.token_hash)
-                .bind(s.tenant_id.0)
-                .bind(s.user_id.0)
-                .bind(now)
-                .bind(s.expires_at)
-                .bind(s.password_hash.as_deref())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-        });
+        let sql = Sql::new(sql)
+            .bind(&s.token_hash)
+            .bind(s.tenant_id)
+            .bind(s.user_id)
+            .bind(now)
+            .bind(s.expires_at)
+            .bind(s.password_hash.as_deref());
+        let mut tx = self.write().await?;
+        let created = tx.db().execute(&sql).await?;
+        tx.commit().await?;
         Ok(created == 1)
     }
 
@@ -86,87 +82,69 @@ impl Store {
         idle_ms: i64,
     ) -> Result<Option<SessionUser>, StoreError> {
         let now = now_ms();
-        on_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT s.id AS session_id, s.last_seen_at, s.expires_at,
-                        t.id AS tenant_id, t.slug, t.name AS tenant_name,
-                        t.default_timezone, u.id AS user_id, u.first_name, u.last_name,
-                        u.email, u.timezone, u.user_type, u.status, u.password_temporary
-                   FROM sessions s
-                   JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
-                   JOIN tenants t ON t.id = s.tenant_id
-                  WHERE s.token_hash = $1",
-            )
-            .bind(token_hash)
-            .fetch_optional(pool)
-            .await?;
-            let Some(r) = row else { return Ok(None) };
-            let session_id: i64 = r.try_get("session_id")?;
-            let last_seen_at: i64 = r.try_get("last_seen_at")?;
-            let expires_at: i64 = r.try_get("expires_at")?;
-            let status: String = r.try_get("status")?;
-            let live = now < expires_at
-                && now - last_seen_at < idle_ms
-                && Status::parse(&status) == Some(Status::Active);
-            if !live {
-                sqlx::query("DELETE FROM sessions WHERE id = $1")
-                    .bind(session_id)
-                    .execute(pool)
-                    .await?;
-                return Ok(None);
-            }
-            let user_type: String = r.try_get("user_type")?;
-            Ok(Some(SessionUser {
-                session_id,
-                tenant_id: TenantId(r.try_get("tenant_id")?),
-                tenant_slug: r.try_get("slug")?,
-                tenant_name: r.try_get("tenant_name")?,
-                tenant_timezone: r.try_get("default_timezone")?,
-                user_id: UserId(r.try_get("user_id")?),
-                first_name: r.try_get("first_name")?,
-                last_name: r.try_get("last_name")?,
-                email: r.try_get("email")?,
-                timezone: r.try_get("timezone")?,
-                user_type: UserType::parse(&user_type).ok_or(StoreError::NotFound)?,
-                password_temporary: r.try_get("password_temporary")?,
-                last_seen_at,
-            }))
-        })
+        let sql = Sql::new(
+            "SELECT s.id AS session_id, s.last_seen_at, s.expires_at,
+                    t.id AS tenant_id, t.slug, t.name AS tenant_name,
+                    t.default_timezone, u.id AS user_id, u.first_name, u.last_name,
+                    u.email, u.timezone, u.user_type, u.status, u.password_temporary
+               FROM sessions s
+               JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+               JOIN tenants t ON t.id = s.tenant_id
+              WHERE s.token_hash = $1",
+        )
+        .bind(token_hash);
+        let mut conn = self.conn().await?;
+        let Some(r) = conn.db().optional(&sql).await? else {
+            return Ok(None);
+        };
+        let session_id: i64 = r.get("session_id")?;
+        let last_seen_at: i64 = r.get("last_seen_at")?;
+        let expires_at: i64 = r.get("expires_at")?;
+        let status: Status = r.parsed("status")?;
+        let live = now < expires_at && now - last_seen_at < idle_ms && status == Status::Active;
+        if !live {
+            let end = Sql::new("DELETE FROM sessions WHERE id = $1").bind(session_id);
+            conn.db().execute(&end).await?;
+            return Ok(None);
+        }
+        Ok(Some(SessionUser {
+            session_id,
+            tenant_id: TenantId(r.get("tenant_id")?),
+            tenant_slug: r.get("slug")?,
+            tenant_name: r.get("tenant_name")?,
+            tenant_timezone: r.get("default_timezone")?,
+            user_id: UserId(r.get("user_id")?),
+            first_name: r.get("first_name")?,
+            last_name: r.get("last_name")?,
+            email: r.get("email")?,
+            timezone: r.get("timezone")?,
+            user_type: r.parsed::<UserType>("user_type")?,
+            password_temporary: r.get("password_temporary")?,
+            last_seen_at,
+        }))
     }
 
     /// Marks a session as used now, which moves its idle deadline.
     pub async fn touch_session(&self, session_id: i64) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
-                .bind(now_ms())
-                .bind(session_id)
-                .execute(pool)
-                .await?;
-        });
+        let sql = Sql::new("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(session_id);
+        self.execute(&sql).await?;
         Ok(())
     }
 
     /// Ends one session (sign-out).
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                .bind(token_hash)
-                .execute(pool)
-                .await?;
-        });
+        let sql = Sql::new("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash);
+        self.execute(&sql).await?;
         Ok(())
     }
 
     /// How many sessions a user has (tests and operators).
     pub async fn session_count(&self, tenant: TenantId, user: UserId) -> Result<i64, StoreError> {
-        on_pool!(self, pool => {
-            Ok(sqlx::query_scalar(
-                "SELECT COUNT(*) FROM sessions WHERE tenant_id = $1 AND user_id = $2",
-            )
-            .bind(tenant.0)
-            .bind(user.0)
-            .fetch_one(pool)
-            .await?)
-        })
+        let sql = Sql::new("SELECT COUNT(*) FROM sessions WHERE tenant_id = $1 AND user_id = $2")
+            .bind(tenant)
+            .bind(user);
+        self.conn().await?.db().scalar(&sql).await
     }
 }

@@ -1,9 +1,8 @@
 //! Tenants, their default role catalog and their maintained user counts.
 
-use sqlx::Row;
-
-use super::{Store, StoreError, TenantId, UserId, audit, classify, now_ms, on_pool, write_tx};
-use crate::store::users::{NewUser, insert_user};
+use super::users::{Password, insert_user};
+use super::{Sql, Store, StoreError, TenantId, UserId, audit, now_ms};
+use crate::users::model::NewUser;
 
 /// A tenant as the server needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,78 +94,79 @@ pub fn default_roles() -> &'static [RoleSeed] {
 }
 
 impl Store {
-    /// Creates a tenant, its default roles and its first admin in one transaction.
+    /// Creates a tenant, its default roles and its first admin (with their password, if given)
+    /// in one transaction.
     pub async fn create_tenant(
         &self,
         tenant: &NewTenant,
         admin: &NewUser,
+        password: Option<&Password>,
     ) -> Result<(TenantId, UserId), StoreError> {
         let now = now_ms();
-        let ids = write_tx!(self, tx => {
-            let tenant_id: i64 = sqlx::query_scalar(
-                "INSERT INTO tenants (slug, name, default_timezone, created_at)
-                 VALUES ($1, $2, $3, $4) RETURNING id",
+        let mut tx = self.write().await?;
+        let sql = Sql::new(
+            "INSERT INTO tenants (slug, name, default_timezone, created_at)
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(&tenant.slug)
+        .bind(&tenant.name)
+        .bind(&tenant.default_timezone)
+        .bind(now);
+        let tenant_id = TenantId(tx.db().scalar(&sql).await?);
+        for role in default_roles() {
+            let sql = Sql::new(
+                "INSERT INTO roles (tenant_id, name, description, permissions, created_at)
+                 VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(&tenant.slug)
-            .bind(&tenant.name)
-            .bind(&tenant.default_timezone)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(classify)?;
-            let tenant_id = TenantId(tenant_id);
-            for role in default_roles() {
-                sqlx::query(
-                    "INSERT INTO roles (tenant_id, name, description, permissions, created_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(tenant_id.0)
-                .bind(role.name)
-                .bind(role.description)
-                .bind(role.permissions)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
-            let user_id = insert_user!(tx, tenant_id, admin, now);
-            audit!(tx, tenant_id, None, Some(user_id), "tenant.create",
-                serde_json::json!({ "slug": tenant.slug, "name": tenant.name }));
-            (tenant_id, user_id)
-        });
-        Ok(ids)
+            .bind(tenant_id)
+            .bind(role.name)
+            .bind(role.description)
+            .bind(role.permissions)
+            .bind(now);
+            tx.db().execute(&sql).await?;
+        }
+        let user_id = insert_user(&mut tx, tenant_id, admin, password).await?;
+        let changes = serde_json::json!({ "slug": tenant.slug, "name": tenant.name });
+        audit(
+            &mut tx,
+            tenant_id,
+            None,
+            Some(user_id),
+            "tenant.create",
+            changes,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((tenant_id, user_id))
     }
 
     /// The tenant a workspace slug names, if any.
     pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>, StoreError> {
-        let row = on_pool!(self, pool => {
-            sqlx::query("SELECT id, slug, name, default_timezone FROM tenants WHERE slug = $1")
-                .bind(slug)
-                .fetch_optional(pool)
-                .await?
-                .map(|r| Tenant {
-                    id: TenantId(r.get("id")),
-                    slug: r.get("slug"),
-                    name: r.get("name"),
-                    default_timezone: r.get("default_timezone"),
-                })
-        });
-        Ok(row)
+        let sql = Sql::new("SELECT id, slug, name, default_timezone FROM tenants WHERE slug = $1")
+            .bind(slug);
+        let Some(r) = self.conn().await?.db().optional(&sql).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Tenant {
+            id: TenantId(r.get("id")?),
+            slug: r.get("slug")?,
+            name: r.get("name")?,
+            default_timezone: r.get("default_timezone")?,
+        }))
     }
 
     /// The maintained counts of a tenant (one indexed row read, no scan of users).
     pub async fn tenant_counts(&self, tenant: TenantId) -> Result<TenantCounts, StoreError> {
-        let (total, active): (i64, i64) = on_pool!(self, pool => {
-            sqlx::query_as("SELECT total_users, active_users FROM tenants WHERE id = $1")
-                .bind(tenant.0)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound)?
-        });
-        Ok(TenantCounts {
-            total,
-            active,
-            suspended: total - active,
-        })
+        let sql =
+            Sql::new("SELECT total_users, active_users FROM tenants WHERE id = $1").bind(tenant);
+        let r = self
+            .conn()
+            .await?
+            .db()
+            .optional(&sql)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(TenantCounts::new(r.get(0)?, r.get(1)?))
     }
 
     /// Counts the users of a tenant by scanning them: the reference the maintained counts are
@@ -175,30 +175,30 @@ impl Store {
         &self,
         tenant: TenantId,
     ) -> Result<TenantCounts, StoreError> {
-        let (total, active): (i64, i64) = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0)
-                   FROM users WHERE tenant_id = $1",
-            )
-            .bind(tenant.0)
-            .fetch_one(pool)
-            .await?
-        });
-        Ok(TenantCounts {
-            total,
-            active,
-            suspended: total - active,
-        })
+        let sql = Sql::new(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0)
+               FROM users WHERE tenant_id = $1",
+        )
+        .bind(tenant);
+        let r = self.conn().await?.db().one(&sql).await?;
+        Ok(TenantCounts::new(r.get(0)?, r.get(1)?))
     }
 
     /// The names of a tenant's roles with their ids, by name.
     pub async fn role_ids(&self, tenant: TenantId) -> Result<Vec<(i64, String)>, StoreError> {
-        let rows = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, name FROM roles WHERE tenant_id = $1 ORDER BY name")
-                .bind(tenant.0)
-                .fetch_all(pool)
-                .await?
-        });
-        Ok(rows)
+        let sql =
+            Sql::new("SELECT id, name FROM roles WHERE tenant_id = $1 ORDER BY name").bind(tenant);
+        let rows = self.conn().await?.db().all(&sql).await?;
+        rows.iter().map(|r| Ok((r.get(0)?, r.get(1)?))).collect()
+    }
+}
+
+impl TenantCounts {
+    fn new(total: i64, active: i64) -> TenantCounts {
+        TenantCounts {
+            total,
+            active,
+            suspended: total - active,
+        }
     }
 }

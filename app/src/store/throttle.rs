@@ -6,7 +6,7 @@
 //! on SQLite the transaction is `BEGIN IMMEDIATE`, so writers queue. A window ends by itself:
 //! the first attempt after it starts a new one at 1.
 
-use super::{Store, StoreError, now_ms, on_pool, write_tx};
+use super::{Sql, Store, StoreError, now_ms};
 
 /// A bucket's counter right after an attempt was counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,25 +38,21 @@ impl Store {
         let now = now_ms();
         let ended = now - window_ms;
         let purge = rand::random::<u8>() < 4;
-        let counts = write_tx!(self, tx => {
-            let mut counts = Vec::with_capacity(buckets.len());
-            for bucket in buckets {
-                let (attempts, window_start): (i64, i64) = sqlx::query_as(COUNT_SQL)
-                    .bind(*bucket)
-                    .bind(now)
-                    .bind(ended)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                counts.push(AttemptCount { attempts, window_start });
-            }
-            if purge {
-                sqlx::query("DELETE FROM sign_in_attempts WHERE window_start <= $1")
-                    .bind(ended)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            counts
-        });
+        let mut tx = self.write().await?;
+        let mut counts = Vec::with_capacity(buckets.len());
+        for bucket in buckets {
+            let sql = Sql::new(COUNT_SQL).bind(*bucket).bind(now).bind(ended);
+            let r = tx.db().one(&sql).await?;
+            counts.push(AttemptCount {
+                attempts: r.get("attempts")?,
+                window_start: r.get("window_start")?,
+            });
+        }
+        if purge {
+            let sql = Sql::new("DELETE FROM sign_in_attempts WHERE window_start <= $1").bind(ended);
+            tx.db().execute(&sql).await?;
+        }
+        tx.commit().await?;
         Ok(counts)
     }
 
@@ -67,42 +63,32 @@ impl Store {
         bucket: &str,
         window_start: i64,
     ) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE sign_in_attempts SET attempts = attempts - 1
-                  WHERE bucket = $1 AND window_start = $2 AND attempts > 0",
-            )
-            .bind(bucket)
-            .bind(window_start)
-            .execute(pool)
-            .await?;
-        });
+        let sql = Sql::new(
+            "UPDATE sign_in_attempts SET attempts = attempts - 1
+              WHERE bucket = $1 AND window_start = $2 AND attempts > 0",
+        )
+        .bind(bucket)
+        .bind(window_start);
+        self.execute(&sql).await?;
         Ok(())
     }
 
     /// Forgets a bucket's attempts (an account after a sign-in with its right password).
     pub async fn clear_sign_in_attempts(&self, bucket: &str) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query("DELETE FROM sign_in_attempts WHERE bucket = $1")
-                .bind(bucket)
-                .execute(pool)
-                .await?;
-        });
+        let sql = Sql::new("DELETE FROM sign_in_attempts WHERE bucket = $1").bind(bucket);
+        self.execute(&sql).await?;
         Ok(())
     }
 
     /// The attempts of a bucket's current window (0 when it has none or it ended).
     pub async fn sign_in_attempts(&self, bucket: &str, window_ms: i64) -> Result<i64, StoreError> {
         let ended = now_ms() - window_ms;
-        on_pool!(self, pool => {
-            Ok(sqlx::query_scalar(
-                "SELECT attempts FROM sign_in_attempts WHERE bucket = $1 AND window_start > $2",
-            )
-            .bind(bucket)
-            .bind(ended)
-            .fetch_optional(pool)
-            .await?
-            .unwrap_or(0))
-        })
+        let sql = Sql::new(
+            "SELECT attempts FROM sign_in_attempts WHERE bucket = $1 AND window_start > $2",
+        )
+        .bind(bucket)
+        .bind(ended);
+        let row = self.conn().await?.db().optional(&sql).await?;
+        Ok(row.map(|r| r.get(0)).transpose()?.unwrap_or(0))
     }
 }

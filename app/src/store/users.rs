@@ -1,42 +1,155 @@
-//! Users: creation, the sign-in lookup, passwords and last login.
+//! Users: the stored record ([`User`], one column list, one decoder), creating, editing,
+//! suspending and reactivating with their rules, passwords, and the sign-in look-ups.
 
-use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
-use super::{Store, StoreError, TenantId, UserId, audit, now_ms, on_pool, write_tx};
-use crate::users::model::{Status, UserType};
+use super::{Arg, Row, Sql, Store, StoreError, Stored, TenantId, Tx, UserId, audit, now_ms};
+use crate::users::model::{NewUser, Profile, RoleTag, Status, UserType};
+use crate::users::rules::email_key;
 
-/// A user to insert. The email must already be validated; `email_norm` is derived here.
-#[derive(Debug, Clone)]
-pub struct NewUser {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub phone: Option<String>,
-    pub external_id: Option<String>,
-    pub timezone: Option<String>,
-    pub user_type: UserType,
-    pub status: Status,
-    /// Argon2id PHC string of the (temporary) password.
-    pub password_hash: Option<String>,
-    pub password_temporary: bool,
-    /// When an unused temporary password stops working (ms since epoch).
-    pub password_expires_at: Option<i64>,
-}
-
-/// A user row as the server needs it (never sent to the browser as is).
+/// A user as stored, with their roles (never sent to the browser as is: the server function
+/// turns it into a `UserSummary`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserRecord {
+pub struct User {
     pub id: UserId,
     pub tenant_id: TenantId,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub timezone: Option<String>,
+    pub profile: Profile,
     pub user_type: UserType,
     pub status: Status,
+    pub roles: Vec<RoleTag>,
     pub password_temporary: bool,
     pub last_login_at: Option<i64>,
+    pub created_at: i64,
     pub version: i64,
+}
+
+/// The columns of a [`Profile`], in the order of [`profile_values`]. A new field of the
+/// profile is added here, in `profile_values` and in `Profile::from_row`, and nowhere else in
+/// the store.
+const PROFILE_COLUMNS: [&str; 6] = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "external_id",
+    "timezone",
+];
+
+/// The values of [`PROFILE_COLUMNS`] for `p`.
+fn profile_values(p: &Profile) -> [Arg; 6] {
+    [
+        (&p.first_name).into(),
+        (&p.last_name).into(),
+        (&p.email).into(),
+        (&p.phone).into(),
+        (&p.external_id).into(),
+        (&p.timezone).into(),
+    ]
+}
+
+impl Profile {
+    fn from_row(r: &Row) -> Result<Profile, StoreError> {
+        Ok(Profile {
+            first_name: r.get("first_name")?,
+            last_name: r.get("last_name")?,
+            email: r.get("email")?,
+            phone: r.get("phone")?,
+            external_id: r.get("external_id")?,
+            timezone: r.get("timezone")?,
+        })
+    }
+}
+
+/// The columns derived from a profile for look-ups and sorting: the email's uniqueness key, the
+/// name's sort key and the search text, in the order of [`key_values`].
+const KEY_COLUMNS: [&str; 3] = ["email_norm", "name_key", "search_key"];
+
+fn key_values(p: &Profile) -> [Arg; 3] {
+    [
+        email_key(&p.email).into(),
+        format!("{} {}", p.first_name, p.last_name)
+            .to_lowercase()
+            .into(),
+        // What Search looks for substrings in; the search text is lower-cased the same way, so
+        // matching ignores letter case in every script.
+        format!("{} {} {}", p.first_name, p.last_name, p.email)
+            .to_lowercase()
+            .into(),
+    ]
+}
+
+/// The columns [`User::from_row`] reads, on the users row `u`.
+pub(super) static USER_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    let mut columns: Vec<&str> = vec![
+        "id",
+        "tenant_id",
+        "user_type",
+        "status",
+        "password_temporary",
+        "last_login_at",
+        "created_at",
+        "version",
+    ];
+    columns.extend(PROFILE_COLUMNS);
+    let prefixed: Vec<String> = columns.iter().map(|c| format!("u.{c}")).collect();
+    prefixed.join(", ")
+});
+
+impl User {
+    /// Reads [`USER_COLUMNS`]; the roles are filled in by [`Store::attach_roles`].
+    pub(super) fn from_row(r: &Row) -> Result<User, StoreError> {
+        Ok(User {
+            id: UserId(r.get("id")?),
+            tenant_id: TenantId(r.get("tenant_id")?),
+            profile: Profile::from_row(r)?,
+            user_type: r.parsed("user_type")?,
+            status: r.parsed("status")?,
+            roles: Vec::new(),
+            password_temporary: r.get("password_temporary")?,
+            last_login_at: r.get("last_login_at")?,
+            created_at: r.get("created_at")?,
+            version: r.get("version")?,
+        })
+    }
+}
+
+/// What the audit log records of a user's fields (never a password).
+fn audited(
+    profile: &Profile,
+    status: Status,
+    user_type: UserType,
+    role_ids: &[i64],
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut fields = match serde_json::to_value(profile) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    fields.insert("user_type".into(), user_type.as_str().into());
+    fields.insert("status".into(), status.as_str().into());
+    fields.insert("role_ids".into(), role_ids.into());
+    fields
+}
+
+impl Stored for UserType {
+    fn parse(s: &str) -> Option<Self> {
+        UserType::parse(s)
+    }
+}
+
+impl Stored for Status {
+    fn parse(s: &str) -> Option<Self> {
+        Status::parse(s)
+    }
+}
+
+/// A password as stored: the Argon2id PHC string, whether it must be replaced at the next
+/// sign-in, and when an unused temporary one stops working (ms since epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Password {
+    pub hash: String,
+    pub temporary: bool,
+    pub expires_at: Option<i64>,
 }
 
 /// What sign-in checks a password against.
@@ -50,113 +163,364 @@ pub struct Credentials {
     pub password_expires_at: Option<i64>,
 }
 
-/// Inserts a user inside the caller's transaction and evaluates to its [`UserId`]; a unique
-/// violation becomes [`StoreError::Unique`].
-macro_rules! insert_user {
-    ($tx:expr, $tenant:expr, $user:expr, $now:expr) => {{
-        let user: &$crate::store::NewUser = $user;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (tenant_id, first_name, last_name, email, email_norm, phone,
-                                external_id, timezone, user_type, status, password_hash,
-                                password_temporary, password_expires_at, created_at, updated_at,
-                                name_key, search_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)
-             RETURNING id",
-        )
-        .bind($tenant.0)
-        .bind(&user.first_name)
-        .bind(&user.last_name)
-        .bind(&user.email)
-        .bind($crate::users::model::email_key(&user.email))
-        .bind(&user.phone)
-        .bind(&user.external_id)
-        .bind(&user.timezone)
-        .bind(user.user_type.as_str())
-        .bind(user.status.as_str())
-        .bind(&user.password_hash)
-        .bind(user.password_temporary)
-        .bind(user.password_expires_at)
-        .bind($now)
-        .bind($crate::users::model::name_key(
-            &user.first_name,
-            &user.last_name,
-        ))
-        .bind($crate::users::model::search_key(
-            &user.first_name,
-            &user.last_name,
-            &user.email,
-        ))
-        .fetch_one(&mut *$tx)
-        .await
-        .map_err($crate::store::classify)?;
-        $crate::store::UserId(id)
-    }};
+/// The columns [`Credentials::from_row`] reads, on the users row `u`.
+const CREDENTIAL_COLUMNS: &str = "u.id, u.status, u.user_type, u.password_hash,
+    u.password_temporary, u.password_expires_at";
+
+impl Credentials {
+    fn from_row(r: &Row) -> Result<Credentials, StoreError> {
+        Ok(Credentials {
+            user_id: UserId(r.get("id")?),
+            status: r.parsed("status")?,
+            user_type: r.parsed("user_type")?,
+            password_hash: r.get("password_hash")?,
+            password_temporary: r.get("password_temporary")?,
+            password_expires_at: r.get("password_expires_at")?,
+        })
+    }
 }
-pub(crate) use insert_user;
 
-const USER_COLUMNS: &str = "id, tenant_id, first_name, last_name, email, timezone, user_type,
-     status, password_temporary, last_login_at, version";
+/// The columns a new user row is written with, in the order of [`user_values`].
+pub(super) static INSERT_COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut columns = vec![
+        "tenant_id",
+        "user_type",
+        "status",
+        "password_hash",
+        "password_temporary",
+        "password_expires_at",
+        "last_login_at",
+        "created_at",
+        "updated_at",
+    ];
+    columns.extend(PROFILE_COLUMNS);
+    columns.extend(KEY_COLUMNS);
+    columns
+});
 
-fn user_from_row<R>(r: &R) -> Result<UserRecord, StoreError>
-where
-    R: Row,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    bool: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    Option<i64>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    let user_type: String = r.try_get("user_type")?;
-    let status: String = r.try_get("status")?;
-    Ok(UserRecord {
-        id: UserId(r.try_get("id")?),
-        tenant_id: TenantId(r.try_get("tenant_id")?),
-        first_name: r.try_get("first_name")?,
-        last_name: r.try_get("last_name")?,
-        email: r.try_get("email")?,
-        timezone: r.try_get("timezone")?,
-        user_type: UserType::parse(&user_type).ok_or(StoreError::NotFound)?,
-        status: Status::parse(&status).ok_or(StoreError::NotFound)?,
-        password_temporary: r.try_get("password_temporary")?,
-        last_login_at: r.try_get("last_login_at")?,
-        version: r.try_get("version")?,
-    })
+/// Appends the values of [`INSERT_COLUMNS`] for one user. Without a password the user has none
+/// until an admin resets it (and must then replace the temporary one).
+pub(super) fn user_values(
+    sql: &mut Sql,
+    tenant: TenantId,
+    user: &NewUser,
+    password: Option<&Password>,
+    last_login_at: Option<i64>,
+    created_at: i64,
+) {
+    let values: [Arg; 9] = [
+        tenant.into(),
+        user.user_type.as_str().into(),
+        user.status.as_str().into(),
+        password.map(|p| p.hash.as_str()).into(),
+        password.is_none_or(|p| p.temporary).into(),
+        password.and_then(|p| p.expires_at).into(),
+        last_login_at.into(),
+        created_at.into(),
+        created_at.into(),
+    ];
+    sql.args.extend(values);
+    sql.args.extend(profile_values(&user.profile));
+    sql.args.extend(key_values(&user.profile));
+}
+
+/// Inserts a user and their roles inside the caller's transaction; a unique violation becomes
+/// [`StoreError::Unique`].
+pub(super) async fn insert_user(
+    tx: &mut Tx,
+    tenant: TenantId,
+    user: &NewUser,
+    password: Option<&Password>,
+) -> Result<UserId, StoreError> {
+    let placeholders: Vec<String> = (1..=INSERT_COLUMNS.len())
+        .map(|i| format!("${i}"))
+        .collect();
+    let mut sql = Sql::new(format!(
+        "INSERT INTO users ({}) VALUES ({}) RETURNING id",
+        INSERT_COLUMNS.join(", "),
+        placeholders.join(", ")
+    ));
+    user_values(&mut sql, tenant, user, password, None, now_ms());
+    let id = UserId(tx.db().scalar(&sql).await?);
+    insert_roles(tx, tenant, id, &user.role_ids).await?;
+    Ok(id)
+}
+
+/// Refuses role ids that are not this tenant's.
+async fn check_roles(tx: &mut Tx, tenant: TenantId, roles: &[i64]) -> Result<(), StoreError> {
+    if roles.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::default();
+    sql.push("SELECT COUNT(*) FROM roles WHERE tenant_id = ")
+        .arg(tenant)
+        .push(" AND id IN (");
+    for (i, role) in roles.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.arg(*role);
+    }
+    sql.push(")");
+    let found: i64 = tx.db().scalar(&sql).await?;
+    if found != roles.len() as i64 {
+        return Err(StoreError::UnknownRole);
+    }
+    Ok(())
+}
+
+async fn insert_roles(
+    tx: &mut Tx,
+    tenant: TenantId,
+    user: UserId,
+    roles: &[i64],
+) -> Result<(), StoreError> {
+    for role in roles {
+        let sql =
+            Sql::new("INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)")
+                .bind(tenant)
+                .bind(user)
+                .bind(*role);
+        tx.db().execute(&sql).await?;
+    }
+    Ok(())
+}
+
+/// Takes the tenant's row lock (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already holds the
+/// database's), so two admins cannot both pass the "last active admin" check at once.
+async fn lock_tenant(tx: &mut Tx, tenant: TenantId) -> Result<(), StoreError> {
+    // A non-key column: writing the key, even unchanged, makes SQLite check every user row
+    // that refers to the tenant.
+    let sql = Sql::new("UPDATE tenants SET active_users = active_users WHERE id = $1").bind(tenant);
+    tx.db().execute(&sql).await?;
+    Ok(())
+}
+
+/// Refuses suspending oneself and the last active tenant admin.
+async fn check_may_suspend(
+    tx: &mut Tx,
+    tenant: TenantId,
+    actor: UserId,
+    user: UserId,
+    user_type: UserType,
+) -> Result<(), StoreError> {
+    if actor == user {
+        return Err(StoreError::SelfSuspend);
+    }
+    if user_type == UserType::TenantAdmin {
+        let sql = Sql::new(
+            "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND user_type = 'tenant_admin'
+                AND status = 'active' AND id <> $2",
+        )
+        .bind(tenant)
+        .bind(user);
+        let others: i64 = tx.db().scalar(&sql).await?;
+        if others == 0 {
+            return Err(StoreError::LastAdmin);
+        }
+    }
+    Ok(())
+}
+
+/// Ends every session of a user, inside the transaction that suspends them or changes their
+/// password.
+async fn end_sessions(tx: &mut Tx, tenant: TenantId, user: UserId) -> Result<(), StoreError> {
+    let sql = Sql::new("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2")
+        .bind(tenant)
+        .bind(user);
+    tx.db().execute(&sql).await?;
+    Ok(())
 }
 
 impl Store {
-    /// Creates one user (used by the operator commands and, later, the Add User flow).
+    /// Creates a user with their roles (all of this tenant) and, if given, a password, with
+    /// an audit record, in one transaction. `actor` is `None` for the operator's commands.
     pub async fn create_user(
         &self,
         tenant: TenantId,
         actor: Option<UserId>,
         user: &NewUser,
+        password: Option<&Password>,
     ) -> Result<UserId, StoreError> {
-        let now = now_ms();
-        let id = write_tx!(self, tx => {
-            let id = insert_user!(tx, tenant, user, now);
-            audit!(tx, tenant, actor, Some(id), "user.create", serde_json::json!({
-                "first_name": user.first_name, "last_name": user.last_name,
-                "email": user.email, "user_type": user.user_type.as_str(),
-                "status": user.status.as_str(),
-            }));
-            id
-        });
+        let mut tx = self.write().await?;
+        check_roles(&mut tx, tenant, &user.role_ids).await?;
+        let id = insert_user(&mut tx, tenant, user, password).await?;
+        let changes = audited(&user.profile, user.status, user.user_type, &user.role_ids);
+        let changes = serde_json::Value::Object(changes);
+        audit(&mut tx, tenant, actor, Some(id), "user.create", changes).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
-    /// One user of the tenant.
-    pub async fn user(&self, tenant: TenantId, user: UserId) -> Result<UserRecord, StoreError> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2");
-        on_pool!(self, pool => {
-            let row = sqlx::query(&sql)
-                .bind(tenant.0)
-                .bind(user.0)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            user_from_row(&row)
-        })
+    /// One user of the tenant, with their roles.
+    pub async fn user(&self, tenant: TenantId, user: UserId) -> Result<User, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {} FROM users u WHERE u.tenant_id = $1 AND u.id = $2",
+            *USER_COLUMNS
+        ))
+        .bind(tenant)
+        .bind(user);
+        let row = self.conn().await?.db().optional(&sql).await?;
+        let mut users = [User::from_row(&row.ok_or(StoreError::NotFound)?)?];
+        self.attach_roles(tenant, &mut users).await?;
+        let [user] = users;
+        Ok(user)
+    }
+
+    /// Fills in the roles of `users` with one query.
+    pub(super) async fn attach_roles(
+        &self,
+        tenant: TenantId,
+        users: &mut [User],
+    ) -> Result<(), StoreError> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::default();
+        sql.push(
+            "SELECT ur.user_id, r.id, r.name FROM user_roles ur
+               JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id
+              WHERE ur.tenant_id = ",
+        )
+        .arg(tenant)
+        .push(" AND ur.user_id IN (");
+        for (i, user) in users.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.arg(user.id);
+        }
+        sql.push(") ORDER BY r.name");
+        let mut by_user: HashMap<i64, Vec<RoleTag>> = HashMap::new();
+        for r in self.conn().await?.db().all(&sql).await? {
+            by_user.entry(r.get(0)?).or_default().push(RoleTag {
+                id: r.get(1)?,
+                name: r.get(2)?,
+            });
+        }
+        for user in users {
+            user.roles = by_user.remove(&user.id.0).unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    /// Saves an edit if the user is still at `version`; refuses a stale save with
+    /// [`StoreError::Conflict`]. The user's type is fixed at creation: `fields.user_type` is
+    /// not written. Suspending through an edit follows the same rules as
+    /// [`Store::change_status`] and ends the user's sessions in the same transaction.
+    pub async fn edit_user(
+        &self,
+        tenant: TenantId,
+        actor: UserId,
+        user: UserId,
+        version: i64,
+        fields: &NewUser,
+    ) -> Result<(), StoreError> {
+        let before = self.user(tenant, user).await?;
+        if before.version != version {
+            return Err(StoreError::Conflict);
+        }
+        let status = fields.status;
+        let mut tx = self.write().await?;
+        lock_tenant(&mut tx, tenant).await?;
+        if status == Status::Suspended && before.status == Status::Active {
+            check_may_suspend(&mut tx, tenant, actor, user, before.user_type).await?;
+        }
+        check_roles(&mut tx, tenant, &fields.role_ids).await?;
+        // The profile, its keys and the status; the type never changes.
+        let mut sql = Sql::new("UPDATE users SET ");
+        let values = profile_values(&fields.profile)
+            .into_iter()
+            .chain(key_values(&fields.profile));
+        for (column, value) in PROFILE_COLUMNS.iter().chain(&KEY_COLUMNS).zip(values) {
+            sql.push(column).push(" = ").arg(value).push(", ");
+        }
+        sql.push("status = ").arg(status.as_str());
+        sql.push(", updated_at = ").arg(now_ms());
+        sql.push(", version = version + 1 WHERE tenant_id = ")
+            .arg(tenant);
+        sql.push(" AND id = ").arg(user);
+        sql.push(" AND version = ").arg(version);
+        if tx.db().execute(&sql).await? == 0 {
+            // The version check is in the UPDATE itself: nothing was written.
+            return Err(StoreError::Conflict);
+        }
+        let clear = Sql::new("DELETE FROM user_roles WHERE tenant_id = $1 AND user_id = $2")
+            .bind(tenant)
+            .bind(user);
+        tx.db().execute(&clear).await?;
+        insert_roles(&mut tx, tenant, user, &fields.role_ids).await?;
+        if status == Status::Suspended {
+            end_sessions(&mut tx, tenant, user).await?;
+        }
+        // Each field that changed, from and to.
+        let old_roles: Vec<i64> = before.roles.iter().map(|r| r.id).collect();
+        let old = audited(&before.profile, before.status, before.user_type, &old_roles);
+        let new = audited(&fields.profile, status, before.user_type, &fields.role_ids);
+        let changes: serde_json::Map<String, serde_json::Value> = new
+            .into_iter()
+            .filter(|(k, v)| old.get(k) != Some(v))
+            .map(|(k, v)| {
+                let from = old.get(&k).cloned().unwrap_or_default();
+                (k, serde_json::json!({ "from": from, "to": v }))
+            })
+            .collect();
+        let changes = serde_json::Value::Object(changes);
+        audit(
+            &mut tx,
+            tenant,
+            Some(actor),
+            Some(user),
+            "user.update",
+            changes,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Suspends or reactivates a user. Suspension ends their sessions in the same transaction;
+    /// an admin cannot suspend themself, nor the last active tenant admin.
+    pub async fn change_status(
+        &self,
+        tenant: TenantId,
+        actor: UserId,
+        user: UserId,
+        status: Status,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        lock_tenant(&mut tx, tenant).await?;
+        let sql = Sql::new("SELECT user_type, status FROM users WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(user);
+        let row = tx.db().optional(&sql).await?.ok_or(StoreError::NotFound)?;
+        let user_type: UserType = row.parsed("user_type")?;
+        let current: Status = row.parsed("status")?;
+        if current == status {
+            return Ok(());
+        }
+        if status == Status::Suspended {
+            check_may_suspend(&mut tx, tenant, actor, user, user_type).await?;
+        }
+        let sql = Sql::new(
+            "UPDATE users SET status = $1, updated_at = $2, version = version + 1
+              WHERE tenant_id = $3 AND id = $4",
+        )
+        .bind(status.as_str())
+        .bind(now_ms())
+        .bind(tenant)
+        .bind(user);
+        tx.db().execute(&sql).await?;
+        if status == Status::Suspended {
+            end_sessions(&mut tx, tenant, user).await?;
+        }
+        let action = match status {
+            Status::Suspended => "user.suspend",
+            Status::Active => "user.reactivate",
+        };
+        let changes =
+            serde_json::json!({ "status": { "from": current.as_str(), "to": status.as_str() } });
+        audit(&mut tx, tenant, Some(actor), Some(user), action, changes).await?;
+        tx.commit().await
     }
 
     /// The sign-in record of the user with this email (any letter case) in the tenant.
@@ -165,29 +529,13 @@ impl Store {
         tenant: TenantId,
         email: &str,
     ) -> Result<Option<Credentials>, StoreError> {
-        let key = crate::users::model::email_key(email);
-        on_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT id, status, user_type, password_hash, password_temporary,
-                        password_expires_at
-                   FROM users WHERE tenant_id = $1 AND email_norm = $2",
-            )
-            .bind(tenant.0)
-            .bind(&key)
-            .fetch_optional(pool)
-            .await?;
-            let Some(r) = row else { return Ok(None) };
-            let status: String = r.try_get("status")?;
-            let user_type: String = r.try_get("user_type")?;
-            Ok(Some(Credentials {
-                user_id: UserId(r.try_get("id")?),
-                status: Status::parse(&status).ok_or(StoreError::NotFound)?,
-                user_type: UserType::parse(&user_type).ok_or(StoreError::NotFound)?,
-                password_hash: r.try_get("password_hash")?,
-                password_temporary: r.try_get("password_temporary")?,
-                password_expires_at: r.try_get("password_expires_at")?,
-            }))
-        })
+        let sql = Sql::new(format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM users u WHERE u.tenant_id = $1 AND u.email_norm = $2"
+        ))
+        .bind(tenant)
+        .bind(email_key(email));
+        let row = self.conn().await?.db().optional(&sql).await?;
+        row.as_ref().map(Credentials::from_row).transpose()
     }
 
     /// The tenant of a workspace and the sign-in record of the user with this email (any
@@ -198,38 +546,22 @@ impl Store {
         slug: &str,
         email: &str,
     ) -> Result<(Option<TenantId>, Option<Credentials>), StoreError> {
-        let key = crate::users::model::email_key(email);
-        on_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT t.id AS tenant_id, u.id, u.status, u.user_type, u.password_hash,
-                        u.password_temporary, u.password_expires_at
-                   FROM tenants t
-                   LEFT JOIN users u ON u.tenant_id = t.id AND u.email_norm = $2
-                  WHERE t.slug = $1",
-            )
-            .bind(slug)
-            .bind(&key)
-            .fetch_optional(pool)
-            .await?;
-            let Some(r) = row else { return Ok((None, None)) };
-            let tenant = TenantId(r.try_get("tenant_id")?);
-            let Some(id) = r.try_get::<Option<i64>, _>("id")? else {
-                return Ok((Some(tenant), None));
-            };
-            let status: String = r.try_get("status")?;
-            let user_type: String = r.try_get("user_type")?;
-            Ok((
-                Some(tenant),
-                Some(Credentials {
-                    user_id: UserId(id),
-                    status: Status::parse(&status).ok_or(StoreError::NotFound)?,
-                    user_type: UserType::parse(&user_type).ok_or(StoreError::NotFound)?,
-                    password_hash: r.try_get("password_hash")?,
-                    password_temporary: r.try_get("password_temporary")?,
-                    password_expires_at: r.try_get("password_expires_at")?,
-                }),
-            ))
-        })
+        let sql = Sql::new(format!(
+            "SELECT t.id AS tenant, {CREDENTIAL_COLUMNS}
+               FROM tenants t
+               LEFT JOIN users u ON u.tenant_id = t.id AND u.email_norm = $2
+              WHERE t.slug = $1"
+        ))
+        .bind(slug)
+        .bind(email_key(email));
+        let Some(r) = self.conn().await?.db().optional(&sql).await? else {
+            return Ok((None, None));
+        };
+        let tenant = TenantId(r.get("tenant")?);
+        if r.get::<Option<i64>>("id")?.is_none() {
+            return Ok((Some(tenant), None));
+        }
+        Ok((Some(tenant), Some(Credentials::from_row(&r)?)))
     }
 
     /// The stored password hash of a user, for checking the current password.
@@ -238,16 +570,11 @@ impl Store {
         tenant: TenantId,
         user: UserId,
     ) -> Result<Option<String>, StoreError> {
-        on_pool!(self, pool => {
-            Ok(sqlx::query_scalar(
-                "SELECT password_hash FROM users WHERE tenant_id = $1 AND id = $2",
-            )
-            .bind(tenant.0)
-            .bind(user.0)
-            .fetch_optional(pool)
-            .await?
-            .flatten())
-        })
+        let sql = Sql::new("SELECT password_hash FROM users WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(user);
+        let row = self.conn().await?.db().optional(&sql).await?;
+        Ok(row.map(|r| r.get(0)).transpose()?.flatten())
     }
 
     /// Sets a user's password and ends all their sessions, with an audit record, in one
@@ -261,202 +588,40 @@ impl Store {
         temporary: bool,
         expires_at: Option<i64>,
     ) -> Result<(), StoreError> {
-        let now = now_ms();
-        write_tx!(self, tx => {
-            let changed = sqlx::query(
-                "UPDATE users SET password_hash = $1, password_temporary = $2,
-                        password_expires_at = $3, updated_at = $4, version = version + 1
-                  WHERE tenant_id = $5 AND id = $6",
-            )
-            .bind(hash)
-            .bind(temporary)
-            .bind(expires_at)
-            .bind(now)
-            .bind(tenant.0)
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::NotFound);
-            }
-            sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2")
-                .bind(tenant.0)
-                .bind(user.0)
-                .execute(&mut *tx)
-                .await?;
-            let action = if temporary { "user.reset_password" } else { "user.change_password" };
-            audit!(tx, tenant, actor, Some(user), action, serde_json::json!({ "password": "changed" }));
-        });
-        Ok(())
+        let mut tx = self.write().await?;
+        let sql = Sql::new(
+            "UPDATE users SET password_hash = $1, password_temporary = $2,
+                    password_expires_at = $3, updated_at = $4, version = version + 1
+              WHERE tenant_id = $5 AND id = $6",
+        )
+        .bind(hash)
+        .bind(temporary)
+        .bind(expires_at)
+        .bind(now_ms())
+        .bind(tenant)
+        .bind(user);
+        if tx.db().execute(&sql).await? == 0 {
+            return Err(StoreError::NotFound);
+        }
+        end_sessions(&mut tx, tenant, user).await?;
+        let action = if temporary {
+            "user.reset_password"
+        } else {
+            "user.change_password"
+        };
+        let changes = serde_json::json!({ "password": "changed" });
+        audit(&mut tx, tenant, actor, Some(user), action, changes).await?;
+        tx.commit().await
     }
 
     /// Records a successful sign-in.
     pub async fn record_login(&self, tenant: TenantId, user: UserId) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query("UPDATE users SET last_login_at = $1 WHERE tenant_id = $2 AND id = $3")
-                .bind(now_ms())
-                .bind(tenant.0)
-                .bind(user.0)
-                .execute(pool)
-                .await?;
-        });
+        let sql = Sql::new("UPDATE users SET last_login_at = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(now_ms())
+            .bind(tenant)
+            .bind(user);
+        self.execute(&sql).await?;
         Ok(())
-    }
-}
-
-/// A generated user for `seed-demo`: the user, when they last signed in, and their roles.
-#[derive(Debug, Clone)]
-pub struct SeedUser {
-    pub user: NewUser,
-    pub last_login_at: Option<i64>,
-    /// When the user was created (default: now).
-    pub created_at: Option<i64>,
-    pub role_ids: Vec<i64>,
-}
-
-/// `rows` parenthesised groups of `cols` placeholders for a multi-row `VALUES`: numbered on
-/// PostgreSQL, anonymous `?` on SQLite. SQLite finds a numbered parameter by walking the list
-/// of all of them, and sqlx asks for every parameter's name, so a statement with 9,500 `$n`
-/// spent most of seeding's time there (quadratic; a profile showed 69 % of the CPU in
-/// `sqlite3_bind_parameter_name`).
-fn value_rows(postgres: bool, rows: usize, cols: usize) -> String {
-    let mut sql = String::with_capacity(rows * cols * 7);
-    for r in 0..rows {
-        sql.push_str(if r == 0 { "(" } else { ",(" });
-        for c in 0..cols {
-            if c > 0 {
-                sql.push(',');
-            }
-            if postgres {
-                sql.push_str(&format!("${}", r * cols + c + 1));
-            } else {
-                sql.push('?');
-            }
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-impl Store {
-    /// Inserts generated users in one transaction, many rows per statement, skipping any whose
-    /// email already exists; returns how many were inserted. Ids are assigned here, under the
-    /// write lock, so each user's roles go in without a look-up.
-    pub async fn seed_users(
-        &self,
-        tenant: TenantId,
-        users: &[SeedUser],
-    ) -> Result<u64, StoreError> {
-        // 19 values a row: well inside SQLite's 32,766 and PostgreSQL's 65,535 bind limits.
-        const ROWS: usize = 500;
-        let postgres = matches!(self, Store::Postgres(_));
-        let now = now_ms();
-        let inserted = write_tx!(self, tx => {
-            if postgres {
-                sqlx::query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
-            }
-            let mut next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM users")
-                .fetch_one(&mut *tx)
-                .await?;
-            let start = next;
-            // SQLite: the trigram index is filled once per batch below instead of row by row
-            // through its trigger (dropped and re-created inside this transaction, so no other
-            // writer ever sees it missing), and a large page cache keeps the ten B-trees the
-            // rows go into from thrashing the default 2 MB one.
-            let fts_trigger: Option<String> = if postgres {
-                None
-            } else {
-                sqlx::query("PRAGMA cache_size = -524288").execute(&mut *tx).await?;
-                let sql = sqlx::query_scalar(
-                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'users_search_insert'",
-                )
-                .fetch_optional(&mut *tx)
-                .await?;
-                if sql.is_some() {
-                    sqlx::query("DROP TRIGGER users_search_insert").execute(&mut *tx).await?;
-                }
-                sql
-            };
-            let mut inserted = 0u64;
-            for chunk in users.chunks(ROWS) {
-                let mut sql = String::from(
-                    "INSERT INTO users (id, tenant_id, first_name, last_name, email, email_norm, phone,
-                        external_id, timezone, user_type, status, password_hash, password_temporary,
-                        password_expires_at, last_login_at, created_at, updated_at, name_key, search_key)
-                     VALUES ",
-                );
-                sql.push_str(&value_rows(postgres, chunk.len(), 19));
-                sql.push_str(" ON CONFLICT DO NOTHING RETURNING id");
-                let mut q = sqlx::query_scalar::<_, i64>(&sql);
-                let first = next;
-                for (i, s) in chunk.iter().enumerate() {
-                    let u = &s.user;
-                    q = q
-                        .bind(first + i as i64)
-                        .bind(tenant.0)
-                        .bind(&u.first_name)
-                        .bind(&u.last_name)
-                        .bind(&u.email)
-                        .bind(crate::users::model::email_key(&u.email))
-                        .bind(&u.phone)
-                        .bind(&u.external_id)
-                        .bind(&u.timezone)
-                        .bind(u.user_type.as_str())
-                        .bind(u.status.as_str())
-                        .bind(&u.password_hash)
-                        .bind(u.password_temporary)
-                        .bind(u.password_expires_at)
-                        .bind(s.last_login_at)
-                        .bind(s.created_at.unwrap_or(now))
-                        .bind(s.created_at.unwrap_or(now)) // updated_at
-                        .bind(crate::users::model::name_key(&u.first_name, &u.last_name))
-                        .bind(crate::users::model::search_key(&u.first_name, &u.last_name, &u.email));
-                }
-                let ids: std::collections::HashSet<i64> = q.fetch_all(&mut *tx).await?.into_iter().collect();
-                next += chunk.len() as i64;
-                inserted += ids.len() as u64;
-                let pairs: Vec<(i64, i64)> = chunk
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| (first + i as i64, s))
-                    .filter(|(id, _)| ids.contains(id))
-                    .flat_map(|(id, s)| s.role_ids.iter().map(move |r| (id, *r)))
-                    .collect();
-                for part in pairs.chunks(1_000) {
-                    let sql = format!(
-                        "INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES {}",
-                        value_rows(postgres, part.len(), 3)
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for (user, role) in part {
-                        q = q.bind(tenant.0).bind(*user).bind(*role);
-                    }
-                    q.execute(&mut *tx).await?;
-                }
-            }
-            if postgres {
-                sqlx::query("SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT MAX(id) FROM users))")
-                    .execute(&mut *tx)
-                    .await?;
-            } else {
-                if let Some(trigger) = fts_trigger {
-                    sqlx::query(
-                        "INSERT INTO users_search (rowid, search_tenant, search_key)
-                         SELECT id, search_tenant, search_key FROM users
-                          WHERE id >= $1 AND id < $2 ORDER BY id",
-                    )
-                    .bind(start)
-                    .bind(next)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(&trigger).execute(&mut *tx).await?;
-                }
-                sqlx::query("PRAGMA cache_size = -2000").execute(&mut *tx).await?;
-            }
-            inserted
-        });
-        Ok(inserted)
     }
 
     /// The user with this email (any letter case) in the tenant, if any.
@@ -465,14 +630,10 @@ impl Store {
         tenant: TenantId,
         email: &str,
     ) -> Result<Option<UserId>, StoreError> {
-        let key = crate::users::model::email_key(email);
-        on_pool!(self, pool => {
-            Ok(sqlx::query_scalar("SELECT id FROM users WHERE tenant_id = $1 AND email_norm = $2")
-                .bind(tenant.0)
-                .bind(&key)
-                .fetch_optional(pool)
-                .await?
-                .map(UserId))
-        })
+        let sql = Sql::new("SELECT id FROM users WHERE tenant_id = $1 AND email_norm = $2")
+            .bind(tenant)
+            .bind(email_key(email));
+        let row = self.conn().await?.db().optional(&sql).await?;
+        Ok(row.map(|r| r.get(0)).transpose()?.map(UserId))
     }
 }

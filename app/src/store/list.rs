@@ -1,0 +1,347 @@
+//! The table's query: filters, sort, keyset pages, the capped match count and the roles of a
+//! page in one more query. The roles of the tenant, for the filter and the form.
+
+use super::users::{USER_COLUMNS, User};
+use super::{Arg, Sql, Store, StoreError, TenantId};
+use crate::users::model::RoleOption;
+use crate::users::query::{MATCH_COUNT_CAP, MatchCount, SortKey, UserQuery};
+
+/// One page of the table as the store reads it.
+#[derive(Debug, Clone)]
+pub struct ListedPage {
+    pub rows: Vec<User>,
+    pub matches: MatchCount,
+    pub next: Option<i64>,
+    pub prev: Option<i64>,
+}
+
+/// The sort expression of a key. `last_login` sorts "never" as the oldest.
+fn sort_expr(key: SortKey) -> &'static str {
+    match key {
+        SortKey::Name => "u.name_key",
+        SortKey::Email => "u.email_norm",
+        SortKey::Type => "u.user_type",
+        SortKey::Status => "u.status",
+        SortKey::LastLogin => "COALESCE(u.last_login_at, 0)",
+        SortKey::Created => "u.created_at",
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Past this many matches a search reads the sort index in order rather than the trigram table.
+const BROAD_SEARCH_MATCHES: i64 = 2_000;
+
+/// Searches this short or shorter use the prefix fast path: a trigram index needs three
+/// characters.
+pub const PREFIX_SEARCH_MAX_CHARS: usize = 2;
+
+/// How a search of three characters or more finds its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trigram {
+    /// SQLite: the candidates come from the FTS5 trigram table.
+    Table,
+    /// PostgreSQL: `LIKE` on `search_key`, which the planner may answer from the pg_trgm index.
+    Index,
+    /// Either: `LIKE` checked row by row while the sort index is read in order (for a broad
+    /// search, where the page fills after a few thousand rows). On PostgreSQL the expression
+    /// hides the column from the trigram index, whose estimate would otherwise win.
+    Bypass,
+}
+
+/// An FTS5 query matching `text` as a substring of `search_key` (with the trigram tokenizer)
+/// among the rows of `tenant` only: its token is the `search_tenant` column's three private-use
+/// characters (migrations/sqlite/0006_search_by_tenant.sql), so FTS5 reads the tenant's doclist
+/// and seeks through the text's, whatever other tenants hold.
+fn fts_query(tenant: TenantId, text: &str) -> String {
+    let t = tenant.0;
+    let token: String = [(t >> 16) & 255, (t >> 8) & 255, t & 255]
+        .into_iter()
+        .filter_map(|b| char::from_u32(0xE000 + b as u32))
+        .collect();
+    format!(
+        "search_tenant : \"{token}\" AND search_key : \"{}\"",
+        text.replace('"', "\"\"")
+    )
+}
+
+/// `FROM users u WHERE <tenant, search and filters>`, appended to `sql`.
+///
+/// Search is a case-insensitive substring of "first last email" (`search_key`), found through
+/// the trigram index of each backend; one or two characters match the start of the name
+/// ("first last") instead, a range of the name index. (The start of the email too was tried:
+/// its rows come in another order than the name's, and sorting tens of thousands of them made
+/// a one-letter search take 100 ms to a second on PostgreSQL.)
+fn filtered(sql: &mut Sql, tenant: TenantId, q: &UserQuery, trigram: Trigram) {
+    sql.push(" FROM users u WHERE u.tenant_id = ").arg(tenant);
+    let search = q.q.trim().to_lowercase();
+    let chars = search.chars().count();
+    if chars > PREFIX_SEARCH_MAX_CHARS {
+        if trigram == Trigram::Table {
+            // The FTS5 trigram table finds the candidates, and the filters are checked on the
+            // narrow `users_filter_probe` index (a covering index: no wide row is read), so
+            // only the survivors' rows are fetched for the LIKE below, which keeps the exact
+            // meaning.
+            sql.push(
+                " AND u.id IN (SELECT c.id FROM users c WHERE c.id IN \
+                   (SELECT rowid FROM users_search WHERE users_search MATCH ",
+            )
+            .arg(fts_query(tenant, &search))
+            .push(") AND c.tenant_id = ")
+            .arg(tenant);
+            filters(sql, "c", q);
+            sql.push(")");
+        }
+        let column = if trigram == Trigram::Bypass {
+            "(u.search_key || '')"
+        } else {
+            "u.search_key"
+        };
+        sql.push(&format!(" AND {column} LIKE "))
+            .arg(format!("%{}%", like_escape(&search)))
+            .push(" ESCAPE '\\'");
+        if trigram == Trigram::Table {
+            return;
+        }
+    } else if chars > 0 {
+        // The start of the name: a range of the name index (a trigram needs three characters).
+        let (from, to) = prefix_range(&search);
+        sql.push(" AND u.name_key >= ")
+            .arg(from)
+            .push(" AND u.name_key < ")
+            .arg(to);
+    }
+    filters(sql, "u", q);
+}
+
+/// The status, type and role filters of `q` on the users row `alias`.
+fn filters(sql: &mut Sql, alias: &str, q: &UserQuery) {
+    if let Some(s) = q.status {
+        sql.push(&format!(" AND {alias}.status = ")).arg(s.as_str());
+    }
+    if let Some(t) = q.user_type {
+        sql.push(&format!(" AND {alias}.user_type = "))
+            .arg(t.as_str());
+    }
+    if let Some(r) = q.role {
+        // Correlated, so the page is read in sort order through the status/type indexes and
+        // stops at the page size (driving from user_roles would read every holder of the role).
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM user_roles ur WHERE ur.tenant_id = {alias}.tenant_id \
+               AND ur.user_id = {alias}.id AND ur.role_id = "
+        ))
+        .arg(r)
+        .push(")");
+    }
+}
+
+/// The byte-order range of strings that start with `prefix`: `[prefix, prefix + U+10FFFF)`.
+fn prefix_range(prefix: &str) -> (String, String) {
+    (prefix.to_string(), format!("{prefix}{}", char::MAX))
+}
+
+impl Store {
+    /// The roles of a tenant, by name.
+    pub async fn roles(&self, tenant: TenantId) -> Result<Vec<RoleOption>, StoreError> {
+        let sql =
+            Sql::new("SELECT id, name, description FROM roles WHERE tenant_id = $1 ORDER BY name")
+                .bind(tenant);
+        let rows = self.conn().await?.db().all(&sql).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RoleOption {
+                    id: r.get("id")?,
+                    name: r.get("name")?,
+                    description: r.get("description")?,
+                })
+            })
+            .collect()
+    }
+
+    /// One page of the table: the filters of `q`, sorted, after or before a cursor row; the
+    /// roles of the page's users in one more query; and the capped match count.
+    pub async fn list_users(
+        &self,
+        tenant: TenantId,
+        q: &UserQuery,
+    ) -> Result<ListedPage, StoreError> {
+        let size = q.page_size() as i64;
+        // Going back a page reads backwards from the cursor, then flips the rows.
+        let backwards = q.before.is_some();
+        let count = self.count_statement(tenant, q);
+        let broad = self.broad_search(tenant, q).await?;
+        let sql = self.page_statement(tenant, q, broad).await?;
+        // The count and the page are independent reads: two connections, both cores.
+        let counting = async { self.conn().await?.db().scalar::<i64>(&count).await };
+        let paging = async {
+            let fetched = self.conn().await?.db().all(&sql).await?;
+            fetched
+                .iter()
+                .map(User::from_row)
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let (matched, mut rows) = tokio::try_join!(counting, paging)?;
+
+        let more = rows.len() as i64 > size;
+        rows.truncate(size as usize);
+        if backwards {
+            rows.reverse();
+        }
+        let (next, prev) = match (backwards, q.after.is_some()) {
+            // Came back: there is always a next page (the one we came from).
+            (true, _) => (
+                rows.last().map(|r| r.id.0),
+                more.then(|| rows.first().map(|r| r.id.0)).flatten(),
+            ),
+            (false, after) => (
+                more.then(|| rows.last().map(|r| r.id.0)).flatten(),
+                after.then(|| rows.first().map(|r| r.id.0)).flatten(),
+            ),
+        };
+        self.attach_roles(tenant, &mut rows).await?;
+        Ok(ListedPage {
+            rows,
+            matches: MatchCount {
+                count: matched.min(MATCH_COUNT_CAP),
+                capped: matched > MATCH_COUNT_CAP,
+            },
+            next,
+            prev,
+        })
+    }
+
+    /// The capped match count of `q` (through the trigram table on SQLite).
+    pub fn count_statement(&self, tenant: TenantId, q: &UserQuery) -> Sql {
+        let mut count = Sql::default();
+        count.push("SELECT COUNT(*) FROM (SELECT 1");
+        let trigram = if matches!(self, Store::Sqlite(_)) {
+            Trigram::Table
+        } else {
+            Trigram::Index
+        };
+        filtered(&mut count, tenant, q, trigram);
+        count.push(&format!(" LIMIT {}) capped", MATCH_COUNT_CAP + 1));
+        count
+    }
+
+    /// Whether the search text of `q` (three characters or more) is held by more than
+    /// `BROAD_SEARCH_MATCHES` users of the tenant: the page's plan depends on it, not on the
+    /// filters nor on other tenants. On SQLite the trigram table alone answers (no row is
+    /// read), on PostgreSQL the tenant's part of the trigram index.
+    pub async fn broad_search(&self, tenant: TenantId, q: &UserQuery) -> Result<bool, StoreError> {
+        let search = q.q.trim().to_lowercase();
+        if search.chars().count() <= PREFIX_SEARCH_MAX_CHARS {
+            return Ok(false);
+        }
+        let sql = match self {
+            Store::Sqlite(_) => Sql::new(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM users_search WHERE users_search MATCH $1 LIMIT $2)",
+            )
+            .bind(fts_query(tenant, &search)),
+            Store::Postgres(_) => Sql::new(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE u.tenant_id = $1
+                   AND u.search_key LIKE $2 ESCAPE '\\' LIMIT $3) held",
+            )
+            .bind(tenant)
+            .bind(format!("%{}%", like_escape(&search))),
+        };
+        let sql = sql.bind(BROAD_SEARCH_MATCHES + 1);
+        let held: i64 = self.conn().await?.db().scalar(&sql).await?;
+        Ok(held > BROAD_SEARCH_MATCHES)
+    }
+
+    /// The rows of a page, one more than the page size to know whether a next page exists.
+    /// A `broad` search reads the sort index in order and checks each row until the page is
+    /// full (a few thousand rows at most), which beats collecting and sorting every match from
+    /// the trigram index; a rare one goes through the trigram index. Public so the benchmark
+    /// can time the bare SQL.
+    pub async fn page_statement(
+        &self,
+        tenant: TenantId,
+        q: &UserQuery,
+        broad: bool,
+    ) -> Result<Sql, StoreError> {
+        let size = q.page_size() as i64;
+        let key = sort_expr(q.sort);
+        let backwards = q.before.is_some();
+        let descending = q.desc != backwards;
+        let (cmp, dir) = if descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        let trigram = if broad {
+            Trigram::Bypass
+        } else if matches!(self, Store::Sqlite(_)) {
+            Trigram::Table
+        } else {
+            Trigram::Index
+        };
+        // The cursor row's sort key, so the page is a range scan of the sort index.
+        let cursor = match q.after.or(q.before) {
+            None => None,
+            Some(id) => self.cursor_key(tenant, q.sort, id).await?.map(|k| (k, id)),
+        };
+        let mut sql = Sql::default();
+        // PostgreSQL, broad search: the ids of the page first, from the name index alone (it
+        // holds the searched text and the filtered columns), then their rows.
+        let ids_first = broad && matches!(self, Store::Postgres(_));
+        if ids_first {
+            sql.push(&format!(
+                "SELECT {} FROM users u WHERE u.tenant_id = ",
+                *USER_COLUMNS
+            ))
+            .arg(tenant)
+            .push(" AND u.id IN (SELECT u.id");
+        } else {
+            sql.push(&format!("SELECT {}", *USER_COLUMNS));
+        }
+        filtered(&mut sql, tenant, q, trigram);
+        if let Some((k, id)) = cursor {
+            sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
+                .arg(k)
+                .push(", ")
+                .arg(id)
+                .push(")");
+        }
+        sql.push(&format!(" ORDER BY {key} {dir}, u.id {dir} LIMIT "))
+            .arg(size + 1);
+        if ids_first {
+            sql.push(&format!(") ORDER BY {key} {dir}, u.id {dir}"));
+        }
+        Ok(sql)
+    }
+
+    /// The sort key of the cursor row, if it is still there.
+    async fn cursor_key(
+        &self,
+        tenant: TenantId,
+        sort: SortKey,
+        id: i64,
+    ) -> Result<Option<Arg>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM users u WHERE u.tenant_id = $1 AND u.id = $2",
+            sort_expr(sort)
+        );
+        let sql = Sql::new(sql).bind(tenant).bind(id);
+        let Some(row) = self.conn().await?.db().optional(&sql).await? else {
+            return Ok(None);
+        };
+        Ok(Some(match sort {
+            SortKey::LastLogin | SortKey::Created => Arg::Int(row.get(0)?),
+            SortKey::Name | SortKey::Email | SortKey::Type | SortKey::Status => {
+                Arg::Text(row.get(0)?)
+            }
+        }))
+    }
+}
