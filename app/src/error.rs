@@ -56,7 +56,7 @@ pub enum AppError {
     #[error(
         "This user was changed by someone else. Their current details are shown; review them and save again."
     )]
-    Conflict(Box<crate::users::model::UserRow>),
+    Conflict(Box<crate::users::model::UserSummary>),
     /// The action breaks a rule that has no field (suspending oneself, the last admin).
     #[error("{0}")]
     NotAllowed(String),
@@ -121,6 +121,25 @@ impl AppError {
             AppError::Conflict(_) | AppError::NotAllowed(_) => 409,
             AppError::Internal => 500,
             AppError::Transport(_) => 400,
+        }
+    }
+}
+
+impl From<&AppError> for crate::ui::Feedback {
+    /// Field errors go next to their fields; any other error is the form's.
+    fn from(err: &AppError) -> Self {
+        match err {
+            AppError::Invalid(fields) => crate::ui::Feedback {
+                form: None,
+                fields: fields
+                    .iter()
+                    .map(|f| (f.field.clone(), f.message.clone()))
+                    .collect(),
+            },
+            other => crate::ui::Feedback {
+                form: Some(other.to_string()),
+                fields: Vec::new(),
+            },
         }
     }
 }

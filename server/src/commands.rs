@@ -1,8 +1,9 @@
 //! The operator commands: `create-tenant` and `seed-demo`.
 
 use app::server::{Settings, passwords};
-use app::store::{NewTenant, NewUser, SeedUser, Store, TenantId};
-use app::users::model::{Status, UserType, validate_email, validate_name};
+use app::store::{NewTenant, Password, SeedUser, Store, TenantId};
+use app::users::model::{NewUser, Status, UserType};
+use app::users::rules::{validate_email, validate_name};
 
 /// What `create-tenant` made: the first admin's sign-in.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -69,16 +70,19 @@ pub async fn create_tenant(
         timezone: None,
         user_type: UserType::TenantAdmin,
         status: Status::Active,
-        password_hash: Some(hash),
-        password_temporary: true,
-        password_expires_at: Some(expiry(settings)),
+        role_ids: Vec::new(),
+    };
+    let stored = Password {
+        hash,
+        temporary: true,
+        expires_at: Some(expiry(settings)),
     };
     let tenant = NewTenant {
         slug: slug.clone(),
         name,
         default_timezone: args.timezone.clone(),
     };
-    match store.create_tenant(&tenant, &admin).await {
+    match store.create_tenant(&tenant, &admin, Some(&stored)).await {
         Ok(_) => Ok(CreatedTenant {
             tenant: slug,
             admin_email: email,
@@ -424,14 +428,11 @@ pub fn demo_user(i: u64, roles: &[i64]) -> SeedUser {
                 .then(|| TIMEZONES[pick(13, TIMEZONES.len())].to_string()),
             user_type,
             status,
-            password_hash: None,
-            password_temporary: true,
-            password_expires_at: None,
+            role_ids,
         },
         last_login_at,
         // Spread over the last two years, so "Created" sorts meaningfully.
         created_at: Some(now - (mix(i, 14) % (730 * 24 * 3600 * 1000)) as i64),
-        role_ids,
     }
 }
 

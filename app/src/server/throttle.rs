@@ -121,7 +121,7 @@ pub fn account_bucket(workspace: &str, email: &str) -> String {
     digest(&[
         "account",
         &workspace.trim().to_lowercase(),
-        &crate::users::model::email_key(email),
+        &crate::users::rules::email_key(email),
     ])
 }
 

@@ -1,7 +1,12 @@
-//! The people of a tenant: their types, statuses and field rules.
+//! The people of a tenant: what a user is (`model`), the rules their fields follow (`rules`),
+//! the table's view and page (`query`), how counts read (`format`), the server functions
+//! (`server`) and the page (`components`).
 
 pub mod components;
+pub mod format;
 pub mod model;
+pub mod query;
+pub mod rules;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod time;

@@ -1,13 +1,16 @@
 //! The server functions of user management. Each resolves the admin from the session (never
-//! from the request), validates, calls the store with the admin's tenant and maps the result
-//! to wire types.
+//! from the request), validates, calls the store with the admin's tenant and answers with wire
+//! types. Each body runs on the server only; the browser gets a call of the same name.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::users::model::{RoleOption, UserForm, UserPage, UserQuery, UserRow};
+#[cfg(feature = "ssr")]
+use crate::server::respond;
+use crate::users::model::{Choice, RoleOption, Status, UserInput, UserSummary, UserType};
+use crate::users::query::{UserPage, UserQuery};
 
 /// The stat cards: exact counts for the whole tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +23,7 @@ pub struct UserStats {
 /// A user just created or whose password was reset, with the temporary password to show once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedPassword {
-    pub user: UserRow,
+    pub user: UserSummary,
     pub temporary_password: String,
     /// How long the password works if unused.
     pub expires_in_hours: u64,
@@ -29,31 +32,91 @@ pub struct IssuedPassword {
 /// The tenant's user counts, from the maintained counters (no scan).
 #[server(endpoint = "user_stats")]
 pub async fn get_user_stats() -> Result<UserStats, AppError> {
-    crate::server::respond(ssr::stats().await)
+    respond(
+        async {
+            let a = Admin::get().await?;
+            let c = a.state.store.tenant_counts(a.tenant()).await?;
+            Ok(UserStats {
+                total: c.total,
+                active: c.active,
+                suspended: c.suspended,
+            })
+        }
+        .await,
+    )
 }
 
 /// One page of the user table for the view in the URL.
 #[server(endpoint = "list_users", input = Json)]
 pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
-    crate::server::respond(ssr::list(query).await)
+    respond(
+        async {
+            let a = Admin::get().await?;
+            // The same bounds as a URL gives, whoever calls.
+            let query = UserQuery {
+                q: crate::users::query::clean_search(&query.q),
+                ..query
+            };
+            let page = a.state.store.list_users(a.tenant(), &query).await?;
+            let now = crate::store::now_ms();
+            Ok(UserPage {
+                rows: page.rows.into_iter().map(|u| a.summary(u, now)).collect(),
+                matches: page.matches,
+                next: page.next,
+                prev: page.prev,
+            })
+        }
+        .await,
+    )
 }
 
 /// The tenant's roles, for the Role filter and the form.
 #[server(endpoint = "list_roles")]
 pub async fn list_roles() -> Result<Vec<RoleOption>, AppError> {
-    crate::server::respond(ssr::roles().await)
+    respond(
+        async {
+            let a = Admin::get().await?;
+            Ok(a.state.store.roles(a.tenant()).await?)
+        }
+        .await,
+    )
 }
 
 /// Every IANA timezone name, for the form (kept out of the wasm).
 #[server(endpoint = "list_timezones")]
 pub async fn list_timezones() -> Result<Vec<String>, AppError> {
-    crate::server::respond(ssr::timezones().await)
+    respond(
+        async {
+            Admin::get().await?;
+            let names = crate::users::time::timezone_names();
+            Ok(names.into_iter().map(str::to_string).collect())
+        }
+        .await,
+    )
 }
 
-/// Creates a user with a temporary password, which is returned once.
+/// Creates a user of type `user_type` with a temporary password, which is returned once.
 #[server(endpoint = "create_user", input = Json)]
-pub async fn create_user(form: UserForm, user_type: String) -> Result<IssuedPassword, AppError> {
-    crate::server::respond(ssr::create(form, user_type).await)
+pub async fn create_user(
+    form: UserInput,
+    #[server(default)] user_type: Option<Choice<UserType>>,
+) -> Result<IssuedPassword, AppError> {
+    respond(
+        async {
+            let a = Admin::get().await?;
+            let user_type = user_type.as_ref().and_then(Choice::valid);
+            let tz = crate::users::time::is_timezone;
+            let user = crate::users::rules::validate_user(&form, user_type, Status::Active, tz)
+                .map_err(AppError::Invalid)?;
+            let (password, stored) = a.issue_password().await?;
+            let store = &a.state.store;
+            let id = store
+                .create_user(a.tenant(), Some(a.user.user_id), &user, Some(&stored))
+                .await?;
+            a.issued(id, password).await
+        }
+        .await,
+    )
 }
 
 /// Saves an edit made on `version` of the user. The user type cannot be sent.
@@ -61,237 +124,166 @@ pub async fn create_user(form: UserForm, user_type: String) -> Result<IssuedPass
 pub async fn update_user(
     id: i64,
     version: i64,
-    form: UserForm,
-    status: String,
-    #[server(default)] user_type: Option<String>,
-) -> Result<UserRow, AppError> {
-    crate::server::respond(ssr::update(id, version, form, status, user_type).await)
+    form: UserInput,
+    status: Choice<Status>,
+    #[server(default)] user_type: Option<Choice<UserType>>,
+) -> Result<UserSummary, AppError> {
+    respond(
+        async {
+            use crate::store::{StoreError, UserId};
+            let a = Admin::get().await?;
+            if user_type.is_some() {
+                return Err(AppError::field(
+                    "user_type",
+                    "The user type cannot be changed after creation",
+                ));
+            }
+            let status = valid_status(&status)?;
+            let id = UserId(id);
+            let store = &a.state.store;
+            // The type stays what it is (an unknown id is refused here).
+            let user_type = store.user(a.tenant(), id).await?.user_type;
+            let tz = crate::users::time::is_timezone;
+            let user = crate::users::rules::validate_user(&form, Some(user_type), status, tz)
+                .map_err(AppError::Invalid)?;
+            match store
+                .edit_user(a.tenant(), a.user.user_id, id, version, &user)
+                .await
+            {
+                Ok(()) => a.fresh(id).await,
+                Err(StoreError::Conflict) => Err(AppError::Conflict(Box::new(a.fresh(id).await?))),
+                Err(e) => Err(e.into()),
+            }
+        }
+        .await,
+    )
 }
 
 /// Issues a new temporary password and ends the user's sessions.
 #[server(endpoint = "reset_password", input = Json)]
 pub async fn reset_password(id: i64) -> Result<IssuedPassword, AppError> {
-    crate::server::respond(ssr::reset(id).await)
+    respond(
+        async {
+            let a = Admin::get().await?;
+            let id = crate::store::UserId(id);
+            let store = &a.state.store;
+            // Refuse unknown ids before spending a hash on them.
+            store.user(a.tenant(), id).await?;
+            let (password, stored) = a.issue_password().await?;
+            store
+                .set_password(
+                    a.tenant(),
+                    Some(a.user.user_id),
+                    id,
+                    &stored.hash,
+                    stored.temporary,
+                    stored.expires_at,
+                )
+                .await?;
+            a.issued(id, password).await
+        }
+        .await,
+    )
 }
 
 /// Suspends (ending every session of the user) or reactivates a user.
 #[server(endpoint = "set_user_status", input = Json)]
-pub async fn set_user_status(id: i64, status: String) -> Result<UserRow, AppError> {
-    crate::server::respond(ssr::set_status(id, status).await)
+pub async fn set_user_status(id: i64, status: Choice<Status>) -> Result<UserSummary, AppError> {
+    respond(
+        async {
+            let a = Admin::get().await?;
+            let status = valid_status(&status)?;
+            let id = crate::store::UserId(id);
+            let store = &a.state.store;
+            store
+                .change_status(a.tenant(), a.user.user_id, id, status)
+                .await?;
+            a.fresh(id).await
+        }
+        .await,
+    )
+}
+
+/// The status a client chose, or the error next to the status field.
+#[cfg(feature = "ssr")]
+fn valid_status(status: &Choice<Status>) -> Result<Status, AppError> {
+    status
+        .valid()
+        .ok_or_else(|| AppError::field("status", "Choose Active or Suspended"))
+}
+
+/// The signed-in tenant admin a server function acts for, and the server's state.
+#[cfg(feature = "ssr")]
+struct Admin {
+    state: crate::server::AppState,
+    user: crate::store::SessionUser,
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
-    use super::*;
-    use crate::server::{AppState, passwords, require_admin, state};
-    use crate::store::{ListedUser, SessionUser, StoreError, UserId, now_ms};
-    use crate::users::model::{Status, UserType, validate_user_form};
-    use crate::users::time;
-
-    struct Admin {
-        state: AppState,
-        user: SessionUser,
-    }
-
-    async fn admin() -> Result<Admin, AppError> {
-        let user = require_admin().await?;
+impl Admin {
+    async fn get() -> Result<Admin, AppError> {
+        let user = crate::server::require_admin().await?;
         Ok(Admin {
-            state: state()?,
+            state: crate::server::state()?,
             user,
         })
     }
 
-    impl Admin {
-        /// The timezone dates render in: the admin's own, else the tenant's.
-        fn timezone(&self) -> String {
-            self.user
-                .timezone
-                .clone()
-                .unwrap_or_else(|| self.user.tenant_timezone.clone())
-        }
+    fn tenant(&self) -> crate::store::TenantId {
+        self.user.tenant_id
+    }
 
-        fn row(&self, u: ListedUser, now: i64) -> UserRow {
-            let tz = self.timezone();
-            UserRow {
-                id: u.id,
-                first_name: u.first_name,
-                last_name: u.last_name,
-                email: u.email,
-                phone: u.phone,
-                external_id: u.external_id,
-                timezone: u.timezone,
-                user_type: u.user_type,
-                status: u.status,
-                roles: u.roles,
-                last_login: u.last_login_at.map(|t| time::label(t, now, &tz)),
-                version: u.version,
-            }
-        }
-
-        async fn fresh_row(&self, id: UserId) -> Result<UserRow, AppError> {
-            let u = self
-                .state
-                .store
-                .listed_user(self.user.tenant_id, id)
-                .await?;
-            Ok(self.row(u, now_ms()))
-        }
-
-        async fn issue_password(&self) -> Result<(String, String, i64), AppError> {
-            let password = passwords::temporary_password();
-            // A full queue of password checks answers 429 with Retry-After.
-            let hash = self.state.hasher.hash(password.clone()).await?;
-            let expires = now_ms() + self.state.settings.temporary_password_ttl.as_millis() as i64;
-            Ok((password, hash, expires))
+    /// A stored user as the table shows it, with times in the admin's timezone (else the
+    /// tenant's).
+    fn summary(&self, u: crate::store::User, now: i64) -> UserSummary {
+        let tz = self
+            .user
+            .timezone
+            .as_deref()
+            .unwrap_or(&self.user.tenant_timezone);
+        UserSummary {
+            id: u.id.0,
+            profile: u.profile,
+            user_type: u.user_type,
+            status: u.status,
+            roles: u.roles,
+            last_login: u
+                .last_login_at
+                .map(|t| crate::users::time::label(t, now, tz)),
+            version: u.version,
         }
     }
 
-    fn parse_status(s: &str) -> Result<Status, AppError> {
-        Status::parse(s).ok_or_else(|| AppError::field("status", "Choose Active or Suspended"))
+    /// The user as stored now.
+    async fn fresh(&self, id: crate::store::UserId) -> Result<UserSummary, AppError> {
+        let u = self.state.store.user(self.tenant(), id).await?;
+        Ok(self.summary(u, crate::store::now_ms()))
     }
 
-    pub async fn stats() -> Result<UserStats, AppError> {
-        let a = admin().await?;
-        let c = a.state.store.tenant_counts(a.user.tenant_id).await?;
-        Ok(UserStats {
-            total: c.total,
-            active: c.active,
-            suspended: c.suspended,
-        })
-    }
-
-    pub async fn list(mut query: UserQuery) -> Result<UserPage, AppError> {
-        let a = admin().await?;
-        // The same bounds as a URL gives, whoever calls.
-        query.q = crate::users::model::clean_search(&query.q);
-        let page = a.state.store.list_users(a.user.tenant_id, &query).await?;
-        let now = now_ms();
-        Ok(UserPage {
-            rows: page.rows.into_iter().map(|u| a.row(u, now)).collect(),
-            matches: page.matches,
-            next: page.next,
-            prev: page.prev,
-        })
-    }
-
-    pub async fn roles() -> Result<Vec<RoleOption>, AppError> {
-        let a = admin().await?;
-        Ok(a.state.store.roles(a.user.tenant_id).await?)
-    }
-
-    pub async fn timezones() -> Result<Vec<String>, AppError> {
-        admin().await?;
-        Ok(time::timezone_names()
-            .into_iter()
-            .map(str::to_string)
-            .collect())
-    }
-
-    pub async fn create(form: UserForm, user_type: String) -> Result<IssuedPassword, AppError> {
-        let a = admin().await?;
-        let user_type = UserType::parse(&user_type);
-        let valid = validate_user_form(&form, time::is_timezone);
-        let (valid, user_type) = match (valid, user_type) {
-            (Ok(v), Some(t)) => (v, t),
-            (valid, t) => {
-                let mut errors = valid.err().unwrap_or_default();
-                if t.is_none() {
-                    errors.push(crate::error::FieldError {
-                        field: "user_type".into(),
-                        message: "Choose a user type".into(),
-                    });
-                }
-                return Err(AppError::Invalid(errors));
-            }
+    /// A new temporary password: the text to show once, and what is stored.
+    async fn issue_password(&self) -> Result<(String, crate::store::Password), AppError> {
+        let password = crate::server::passwords::temporary_password();
+        // A full queue of password checks answers 429 with Retry-After.
+        let hash = self.state.hasher.hash(password.clone()).await?;
+        let ttl = self.state.settings.temporary_password_ttl;
+        let stored = crate::store::Password {
+            hash,
+            temporary: true,
+            expires_at: Some(crate::store::now_ms() + ttl.as_millis() as i64),
         };
-        let (password, hash, expires) = a.issue_password().await?;
-        let id = a
-            .state
-            .store
-            .add_user(
-                a.user.tenant_id,
-                a.user.user_id,
-                &valid,
-                user_type,
-                &hash,
-                expires,
-            )
-            .await?;
+        Ok((password, stored))
+    }
+
+    /// The answer to a create or a reset: the user now, and the password shown once.
+    async fn issued(
+        &self,
+        id: crate::store::UserId,
+        temporary_password: String,
+    ) -> Result<IssuedPassword, AppError> {
         Ok(IssuedPassword {
-            user: a.fresh_row(id).await?,
-            temporary_password: password,
-            expires_in_hours: a.state.settings.temporary_password_ttl.as_secs() / 3600,
+            user: self.fresh(id).await?,
+            temporary_password,
+            expires_in_hours: self.state.settings.temporary_password_ttl.as_secs() / 3600,
         })
-    }
-
-    pub async fn update(
-        id: i64,
-        version: i64,
-        form: UserForm,
-        status: String,
-        user_type: Option<String>,
-    ) -> Result<UserRow, AppError> {
-        let a = admin().await?;
-        if user_type.is_some() {
-            return Err(AppError::field(
-                "user_type",
-                "The user type cannot be changed after creation",
-            ));
-        }
-        let status = parse_status(&status)?;
-        let valid = validate_user_form(&form, time::is_timezone).map_err(AppError::Invalid)?;
-        let id = UserId(id);
-        match a
-            .state
-            .store
-            .edit_user(
-                a.user.tenant_id,
-                a.user.user_id,
-                id,
-                version,
-                &valid,
-                status,
-            )
-            .await
-        {
-            Ok(()) => a.fresh_row(id).await,
-            Err(StoreError::Conflict) => Err(AppError::Conflict(Box::new(a.fresh_row(id).await?))),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    pub async fn reset(id: i64) -> Result<IssuedPassword, AppError> {
-        let a = admin().await?;
-        let id = UserId(id);
-        // Refuse unknown ids before spending a hash on them.
-        a.state.store.listed_user(a.user.tenant_id, id).await?;
-        let (password, hash, expires) = a.issue_password().await?;
-        a.state
-            .store
-            .set_password(
-                a.user.tenant_id,
-                Some(a.user.user_id),
-                id,
-                &hash,
-                true,
-                Some(expires),
-            )
-            .await?;
-        Ok(IssuedPassword {
-            user: a.fresh_row(id).await?,
-            temporary_password: password,
-            expires_in_hours: a.state.settings.temporary_password_ttl.as_secs() / 3600,
-        })
-    }
-
-    pub async fn set_status(id: i64, status: String) -> Result<UserRow, AppError> {
-        let a = admin().await?;
-        let status = parse_status(&status)?;
-        let id = UserId(id);
-        a.state
-            .store
-            .change_status(a.user.tenant_id, a.user.user_id, id, status)
-            .await?;
-        a.fresh_row(id).await
     }
 }

@@ -10,8 +10,9 @@
 
 use std::time::{Duration, Instant};
 
-use app::store::{NewTenant, NewUser, Store, TenantId};
-use app::users::model::{UserQuery, UserType};
+use app::store::{NewTenant, Store, TenantId};
+use app::users::model::{NewUser, UserType};
+use app::users::query::UserQuery;
 use omnibots::commands::{demo_user, seed_range};
 
 const RUNS: usize = 200;
@@ -61,9 +62,7 @@ async fn tenant(store: &Store, slug: &str, n: u64, zorblat: fn(u64) -> bool) -> 
         timezone: None,
         user_type: UserType::TenantAdmin,
         status: app::users::model::Status::Active,
-        password_hash: None,
-        password_temporary: true,
-        password_expires_at: None,
+        role_ids: Vec::new(),
     };
     let (t, _) = store
         .create_tenant(
@@ -73,6 +72,7 @@ async fn tenant(store: &Store, slug: &str, n: u64, zorblat: fn(u64) -> bool) -> 
                 default_timezone: "UTC".into(),
             },
             &admin,
+            None,
         )
         .await
         .unwrap();
