@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::auth::components::SignedInHeader;
 use crate::auth::model::{SignedIn, Viewer};
-use crate::error::AppError;
-use crate::ui::SignedInHeader;
+use crate::ui::ErrorPanel;
 use crate::users::components::UsersPage;
 
 /// A signed-in page: `children` get the viewer the server's page guard resolved before the page
@@ -26,7 +26,7 @@ where
         SignedIn::CheckFailed(e) => {
             #[cfg(feature = "ssr")]
             crate::server::set_error_status(&e);
-            view! { <ErrorPanel error=e /> }.into_any()
+            view! { <ErrorPanel message=e.to_string() /> }.into_any()
         }
         _ => {
             // Only a client-side navigation from a public page (or to a page a temporary
@@ -75,17 +75,6 @@ fn NoAccess(viewer: Viewer) -> impl IntoView {
                 "Only tenant admins can manage users. If you need access, ask a tenant admin of your organisation."
             </p>
         </main>
-    }
-}
-
-/// A failure the page could not recover from by itself.
-#[component]
-pub fn ErrorPanel(error: AppError) -> impl IntoView {
-    view! {
-        <div class="error-panel" role="alert">
-            <p>{error.to_string()}</p>
-            <a class="btn" href="">"Retry"</a>
-        </div>
     }
 }
 

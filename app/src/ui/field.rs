@@ -2,7 +2,25 @@
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
+/// What the last reply said about a form: one message for the whole form, or one message per
+/// field. Pages turn their own error type into this; the kit knows none.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Feedback {
+    /// A message for the form as a whole (shown by [`FormAlert`]).
+    pub form: Option<String>,
+    /// `(field name, message)` pairs.
+    pub fields: Vec<(String, String)>,
+}
+
+impl Feedback {
+    /// The message of one field, if there is one.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.fields
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, m)| m.clone())
+    }
+}
 
 /// A labelled `<input>` whose error, when the last reply had one for `name`, is shown below it
 /// and announced through `aria-invalid` and `aria-describedby`.
@@ -27,16 +45,16 @@ pub fn TextField(
     #[prop(into, optional)]
     hint: Option<String>,
     #[prop(optional)] required: bool,
-    /// The last reply's error, if any.
+    /// What the last reply said, if anything.
     #[prop(into)]
-    error: Signal<Option<AppError>>,
+    error: Signal<Option<Feedback>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let message = {
         let name = name.clone();
-        Memo::new(move |_| error.get().and_then(|e| e.field_message(&name)))
+        Memo::new(move |_| error.with(|e| e.as_ref().and_then(|e| e.field(&name))))
     };
     let has_hint = hint.is_some();
     let described_by = {
@@ -76,14 +94,11 @@ pub fn TextField(
 /// The form-level message of a failed reply (anything that is not a field error).
 #[component]
 pub fn FormAlert(
-    /// The last reply's error, if any.
+    /// What the last reply said, if anything.
     #[prop(into)]
-    error: Signal<Option<AppError>>,
+    error: Signal<Option<Feedback>>,
 ) -> impl IntoView {
-    let text = move || match error.get() {
-        None | Some(AppError::Invalid(_)) => None,
-        Some(e) => Some(e.to_string()),
-    };
+    let text = move || error.with(|e| e.as_ref().and_then(|e| e.form.clone()));
     view! {
         <div class="form-alert" role="alert" hidden=move || text().is_none()>
             {text}
@@ -107,15 +122,15 @@ pub fn BoundField(
     kind: String,
     #[prop(into, optional)] autocomplete: Option<String>,
     #[prop(optional)] required: bool,
-    /// The last reply's error, if any.
+    /// What the last reply said, if anything.
     #[prop(into)]
-    error: Signal<Option<AppError>>,
+    error: Signal<Option<Feedback>>,
 ) -> impl IntoView {
     let id = format!("user-{name}");
     let error_id = format!("{id}-error");
     let message = {
         let name = name.clone();
-        Memo::new(move |_| error.get().and_then(|e| e.field_message(&name)))
+        Memo::new(move |_| error.with(|e| e.as_ref().and_then(|e| e.field(&name))))
     };
     view! {
         <div class="field" class:field-invalid=move || message.get().is_some()>

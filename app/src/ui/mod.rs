@@ -1,9 +1,10 @@
-//! Shared building blocks of the pages.
+//! The UI kit: building blocks every page uses. It knows no domain type: pages hand it words
+//! and signals.
 
 mod dialog;
+mod error_panel;
 mod field;
-mod header;
 
 pub use dialog::{Modal, focus_later};
-pub use field::{BoundField, FormAlert, TextField};
-pub use header::SignedInHeader;
+pub use error_panel::ErrorPanel;
+pub use field::{BoundField, Feedback, FormAlert, TextField};

@@ -5,9 +5,10 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::SignedInHeader;
 use crate::auth::server::ChangePassword;
 use crate::pages::SignedInPage;
-use crate::ui::{FormAlert, SignedInHeader, TextField};
+use crate::ui::{Feedback, FormAlert, TextField};
 
 /// Asks for the current password and a new one twice. The server checks every rule.
 #[component]
@@ -22,7 +23,13 @@ pub fn ChangePasswordPage() -> impl IntoView {
 #[component]
 fn ChangePasswordForm(viewer: crate::auth::model::Viewer) -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let error = Signal::derive(move || {
+        action.value().with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .map(Feedback::from)
+        })
+    });
     let forced = viewer.must_change_password;
     let (title, intro) = if forced {
         (

@@ -1,19 +1,17 @@
-//! The icon buttons of a row, and the confirmations of Reset password and Suspend.
+//! The icon buttons of a row: Edit, Reset password, and Suspend or Reactivate.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::icons;
-use super::users_page::{Dialog, PageState};
-use crate::error::AppError;
-use crate::ui::Modal;
-use crate::users::model::{Status, UserRow};
-use crate::users::server::{reset_password, set_user_status};
+use super::state::{Dialog, PageState};
+use crate::users::model::{Status, UserSummary};
+use crate::users::server::set_user_status;
 
 /// Edit, Reset password and Suspend / Reactivate for one user. Each button names the action
 /// and the user, for screen readers and as a tooltip.
 #[component]
-pub fn RowActions(user: UserRow, state: PageState) -> impl IntoView {
+pub fn RowActions(user: UserSummary, state: PageState) -> impl IntoView {
     let name = user.full_name();
     let id = user.id;
     let open = move |dialog: Dialog, focus: String| state.dialog.set(Some((dialog, focus)));
@@ -70,7 +68,7 @@ pub fn RowActions(user: UserRow, state: PageState) -> impl IntoView {
 /// Reactivating needs no confirmation.
 fn reactivate(state: PageState, id: i64) {
     spawn_local(async move {
-        match set_user_status(id, Status::Active.as_str().into()).await {
+        match set_user_status(id, Status::Active.into()).await {
             Ok(_) => {
                 state.refocus.set(Some(format!("status-{id}")));
                 state.changed();
@@ -78,94 +76,4 @@ fn reactivate(state: PageState, id: i64) {
             Err(e) => state.fail(e),
         }
     });
-}
-
-/// The two actions that ask first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Confirm {
-    /// A new temporary password, and the user signed out everywhere.
-    Reset,
-    /// The user suspended, and every session of theirs ended.
-    Suspend,
-}
-
-/// "Reset password?" or "Suspend?": says what will happen, and does it on confirm.
-#[component]
-pub fn ConfirmDialog(kind: Confirm, user: UserRow, state: PageState) -> impl IntoView {
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<AppError>);
-    let name = user.full_name();
-    let id = user.id;
-    let (title, text, button, busy, class) = match kind {
-        Confirm::Reset => (
-            format!("Reset the password of {name}?"),
-            "Their current password stops working and they are signed out everywhere. \
-             A new temporary password is shown once, for you to pass on.",
-            "Reset password",
-            "Resetting…",
-            "btn btn-primary",
-        ),
-        Confirm::Suspend => (
-            format!("Suspend {name}?"),
-            "They cannot sign in to any portal until reactivated, and they are signed out everywhere now.",
-            "Suspend",
-            "Suspending…",
-            "btn btn-danger",
-        ),
-    };
-    let confirm = move |_| {
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        spawn_local(async move {
-            let result = match kind {
-                Confirm::Reset => reset_password(id).await.map(|issued| {
-                    state.changed();
-                    let next = Dialog::Password {
-                        issued,
-                        created: false,
-                    };
-                    state.dialog.set(Some((next, format!("reset-{id}"))));
-                }),
-                Confirm::Suspend => set_user_status(id, Status::Suspended.as_str().into())
-                    .await
-                    .map(|_| {
-                        state.changed();
-                        state.close_after_change();
-                    }),
-            };
-            // On success the dialog is gone, and its signals with it: touch them only on failure.
-            if let Err(e) = result {
-                pending.set(false);
-                state.check_session(&e);
-                error.set(Some(e));
-            }
-        });
-    };
-    view! {
-        <Modal title on_close=move |_| state.close()>
-            <div class="modal-body">
-                <p>{text}</p>
-                <ErrorNote error />
-            </div>
-            <div class="modal-footer">
-                <button type="button" class="btn" on:click=move |_| state.close()>"Cancel"</button>
-                <button type="button" class=class aria-busy=move || pending.get().then_some("true")
-                    disabled=move || pending.get() on:click=confirm>
-                    {move || if pending.get() { busy } else { button }}
-                </button>
-            </div>
-        </Modal>
-    }
-}
-
-/// A dialog's error message, announced when it appears.
-#[component]
-pub fn ErrorNote(error: RwSignal<Option<AppError>>) -> impl IntoView {
-    view! {
-        <div class="form-alert" role="alert" hidden=move || error.with(|e| e.is_none())>
-            {move || error.get().map(|e| e.to_string())}
-        </div>
-    }
 }

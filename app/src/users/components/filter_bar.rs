@@ -7,7 +7,8 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
 use crate::error::AppError;
-use crate::users::model::{PAGE_SIZES, RoleOption, SortKey, Status, UserQuery, UserType};
+use crate::users::model::{RoleOption, Status, UserType};
+use crate::users::query::{PAGE_SIZES, SortKey, UserQuery};
 
 /// How long Search waits after the last keystroke.
 const SEARCH_PAUSE_MS: u64 = 300;

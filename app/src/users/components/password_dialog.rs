@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::users_page::PageState;
+use super::state::PageState;
 use crate::ui::Modal;
 use crate::users::server::IssuedPassword;
 
@@ -41,7 +41,7 @@ pub fn PasswordDialog(
             <div class="modal-body">
                 <p>
                     "Temporary password for " <strong>{user.full_name()}</strong>
-                    " (" {user.email.clone()} "):"
+                    " (" {user.profile.email.clone()} "):"
                 </p>
                 <div class="secret">
                     <label class="sr-only" for="temporary-password">"Temporary password"</label>

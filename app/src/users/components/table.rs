@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 
 use super::actions::RowActions;
-use super::users_page::PageState;
-use crate::users::model::{RoleTag, SortKey, Status, UserPage, UserQuery, UserRow};
+use super::state::PageState;
+use crate::users::model::{RoleTag, Status, UserSummary};
+use crate::users::query::{SortKey, UserPage, UserQuery};
 
 /// How many role tags a row shows before "+N".
 const TAGS_SHOWN: usize = 2;
@@ -90,7 +91,7 @@ fn SortHeader(key: SortKey, label: &'static str, query: Memo<UserQuery>) -> impl
 }
 
 #[component]
-fn Row(user: UserRow, state: PageState) -> impl IntoView {
+fn Row(user: UserSummary, state: PageState) -> impl IntoView {
     let name = user.full_name();
     let type_class = format!("badge badge-type-{}", user.user_type.as_str());
     let (status_class, status_label) = match user.status {
@@ -109,11 +110,11 @@ fn Row(user: UserRow, state: PageState) -> impl IntoView {
             <td>
                 <div class="user-cell">
                     <span class="avatar" style=format!("--avatar-hue: {}", user.avatar_hue()) aria-hidden="true">
-                        {user.initials()}
+                        {user.profile.initials()}
                     </span>
                     <div class="user-text">
                         <span class="user-name">{name}</span>
-                        <span class="user-email">{user.email.clone()}</span>
+                        <span class="user-email">{user.profile.email.clone()}</span>
                     </div>
                 </div>
             </td>

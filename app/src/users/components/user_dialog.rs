@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::users_page::{Dialog, PageState};
+use super::state::{Dialog, PageState};
 use crate::error::AppError;
-use crate::ui::{BoundField, Modal};
-use crate::users::model::{RoleOption, Status, UserForm, UserRow, UserType};
+use crate::ui::{BoundField, Feedback, FormAlert, Modal};
+use crate::users::model::{RoleOption, Status, UserInput, UserSummary, UserType};
 use crate::users::server::{create_user, list_timezones, update_user};
 
 /// The form's values, one signal per field.
@@ -26,15 +26,15 @@ struct Fields {
 }
 
 impl Fields {
-    fn new(user: Option<&UserRow>) -> Fields {
+    fn new(user: Option<&UserSummary>) -> Fields {
         let s = |v: Option<&str>| RwSignal::new(v.unwrap_or_default().to_string());
         Fields {
-            first_name: s(user.map(|u| u.first_name.as_str())),
-            last_name: s(user.map(|u| u.last_name.as_str())),
-            email: s(user.map(|u| u.email.as_str())),
-            phone: s(user.and_then(|u| u.phone.as_deref())),
-            external_id: s(user.and_then(|u| u.external_id.as_deref())),
-            timezone: s(user.and_then(|u| u.timezone.as_deref())),
+            first_name: s(user.map(|u| u.profile.first_name.as_str())),
+            last_name: s(user.map(|u| u.profile.last_name.as_str())),
+            email: s(user.map(|u| u.profile.email.as_str())),
+            phone: s(user.and_then(|u| u.profile.phone.as_deref())),
+            external_id: s(user.and_then(|u| u.profile.external_id.as_deref())),
+            timezone: s(user.and_then(|u| u.profile.timezone.as_deref())),
             user_type: RwSignal::new(user.map(|u| u.user_type)),
             status: RwSignal::new(user.map_or(Status::Active, |u| u.status)),
             roles: RwSignal::new(
@@ -46,21 +46,22 @@ impl Fields {
     }
 
     /// Puts a fresh copy of the user into the form (after a stale save).
-    fn reload(&self, u: &UserRow) {
-        self.first_name.set(u.first_name.clone());
-        self.last_name.set(u.last_name.clone());
-        self.email.set(u.email.clone());
-        self.phone.set(u.phone.clone().unwrap_or_default());
+    fn reload(&self, u: &UserSummary) {
+        self.first_name.set(u.profile.first_name.clone());
+        self.last_name.set(u.profile.last_name.clone());
+        self.email.set(u.profile.email.clone());
+        self.phone.set(u.profile.phone.clone().unwrap_or_default());
         self.external_id
-            .set(u.external_id.clone().unwrap_or_default());
-        self.timezone.set(u.timezone.clone().unwrap_or_default());
+            .set(u.profile.external_id.clone().unwrap_or_default());
+        self.timezone
+            .set(u.profile.timezone.clone().unwrap_or_default());
         self.status.set(u.status);
         self.roles.set(u.roles.iter().map(|r| r.id).collect());
         self.version.set(u.version);
     }
 
-    fn form(&self) -> UserForm {
-        UserForm {
+    fn input(&self) -> UserInput {
+        UserInput {
             first_name: self.first_name.get_untracked(),
             last_name: self.last_name.get_untracked(),
             email: self.email.get_untracked(),
@@ -75,7 +76,7 @@ impl Fields {
 /// Add User (`user` is `None`) or Edit.
 #[component]
 pub fn UserDialog(
-    user: Option<UserRow>,
+    user: Option<UserSummary>,
     roles: Vec<RoleOption>,
     state: PageState,
 ) -> impl IntoView {
@@ -84,7 +85,7 @@ pub fn UserDialog(
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
     let timezones = Resource::new(|| (), |_| list_timezones());
-    let field_error = Signal::derive(move || error.get());
+    let field_error = Signal::derive(move || error.with(|e| e.as_ref().map(Feedback::from)));
     let title = match &user {
         Some(u) => format!("Edit {}", u.full_name()),
         None => "Add User".to_string(),
@@ -96,15 +97,11 @@ pub fn UserDialog(
             return;
         }
         pending.set(true);
-        let form = fields.form();
+        let form = fields.input();
         spawn_local(async move {
             let result = match editing {
                 None => {
-                    let user_type = fields
-                        .user_type
-                        .get_untracked()
-                        .map(|t| t.as_str().to_string())
-                        .unwrap_or_default();
+                    let user_type = fields.user_type.get_untracked().map(Into::into);
                     create_user(form, user_type).await.map(|issued| {
                         state.changed();
                         state.dialog.set(Some((
@@ -117,7 +114,7 @@ pub fn UserDialog(
                     })
                 }
                 Some(id) => {
-                    let status = fields.status.get_untracked().as_str().to_string();
+                    let status = fields.status.get_untracked().into();
                     update_user(id, fields.version.get_untracked(), form, status, None)
                         .await
                         .map(|_| {
@@ -141,9 +138,7 @@ pub fn UserDialog(
     view! {
         <Modal title on_close=move |_| state.close() wide=true>
             <form class="modal-body" novalidate on:submit=submit id="user-form">
-                <div class="form-alert" role="alert" hidden=move || error.with(|e| matches!(e, None | Some(AppError::Invalid(_))))>
-                    {move || error.get().map(|e| e.to_string())}
-                </div>
+                <FormAlert error=field_error />
                 <div class="form-grid">
                     <BoundField name="first_name" label="First Name" value=fields.first_name required=true autocomplete="off" error=field_error />
                     <BoundField name="last_name" label="Last Name" value=fields.last_name required=true autocomplete="off" error=field_error />
@@ -183,16 +178,16 @@ pub fn UserDialog(
     }
 }
 
-/// The message of `field` in the last error, with the ids that tie it to its control.
-fn message(error: Signal<Option<AppError>>, field: &'static str) -> Memo<Option<String>> {
-    Memo::new(move |_| error.get().and_then(|e| e.field_message(field)))
+/// The message of `field` in the last reply, if it has one.
+fn message(error: Signal<Option<Feedback>>, field: &'static str) -> Memo<Option<String>> {
+    Memo::new(move |_| error.with(|e| e.as_ref().and_then(|e| e.field(field))))
 }
 
 #[component]
 fn TimezoneField(
     value: RwSignal<String>,
     timezones: Resource<Result<Vec<String>, AppError>>,
-    error: Signal<Option<AppError>>,
+    error: Signal<Option<Feedback>>,
 ) -> impl IntoView {
     let msg = message(error, "timezone");
     view! {
@@ -224,7 +219,7 @@ fn TimezoneField(
 #[component]
 fn UserTypeChoice(
     value: RwSignal<Option<UserType>>,
-    error: Signal<Option<AppError>>,
+    error: Signal<Option<Feedback>>,
 ) -> impl IntoView {
     let msg = message(error, "user_type");
     view! {
@@ -267,7 +262,7 @@ fn StatusField(value: RwSignal<Status>) -> impl IntoView {
 fn RolesField(
     roles: Vec<RoleOption>,
     value: RwSignal<Vec<i64>>,
-    error: Signal<Option<AppError>>,
+    error: Signal<Option<Feedback>>,
 ) -> impl IntoView {
     let msg = message(error, "role_ids");
     view! {

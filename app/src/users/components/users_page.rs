@@ -4,89 +4,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::actions::{Confirm, ConfirmDialog};
+use super::confirm_dialog::{Confirm, ConfirmDialog};
 use super::filter_bar::FilterBar;
 use super::icons;
 use super::password_dialog::PasswordDialog;
+use super::state::{Dialog, PageState};
 use super::table::UserTable;
 use super::user_dialog::UserDialog;
+use crate::auth::components::SignedInHeader;
 use crate::auth::model::Viewer;
 use crate::error::AppError;
-use crate::pages::ErrorPanel;
-use crate::ui::SignedInHeader;
-use crate::users::model::{UserQuery, UserRow};
-use crate::users::server::{IssuedPassword, UserStats, get_user_stats, list_roles, list_users};
-
-/// Which dialog is open.
-#[derive(Debug, Clone)]
-pub enum Dialog {
-    Create,
-    Edit(UserRow),
-    ConfirmReset(UserRow),
-    ConfirmSuspend(UserRow),
-    Password {
-        issued: IssuedPassword,
-        created: bool,
-    },
-}
-
-/// What the parts of the page share.
-#[derive(Clone, Copy)]
-pub struct PageState {
-    /// The view in the URL.
-    pub query: Memo<UserQuery>,
-    /// Bumped to reload the stats and the list in place.
-    pub refresh: RwSignal<u32>,
-    /// The open dialog and the id of the element focus returns to.
-    pub dialog: RwSignal<Option<(Dialog, String)>>,
-    /// A failure of a row action (shown above the table).
-    pub notice: RwSignal<Option<AppError>>,
-    /// The id of a row button to focus once the reloaded table is on the page (its old
-    /// element is replaced by the reload).
-    pub refocus: RwSignal<Option<String>>,
-}
-
-impl PageState {
-    /// Something changed: reload the stats and the list.
-    pub fn changed(&self) {
-        self.notice.set(None);
-        self.refresh.update(|n| *n += 1);
-    }
-
-    /// Closes the open dialog and gives focus back to the element that opened it.
-    pub fn close(&self) {
-        let opener = self
-            .dialog
-            .with_untracked(|d| d.as_ref().map(|(_, id)| id.clone()));
-        self.dialog.set(None);
-        if let Some(id) = opener {
-            crate::ui::focus_later(id);
-        }
-    }
-
-    /// Closes the dialog after a change: the table reloads, so focus goes back to the opener
-    /// again once its new element is there.
-    pub fn close_after_change(&self) {
-        let opener = self
-            .dialog
-            .with_untracked(|d| d.as_ref().map(|(_, id)| id.clone()));
-        self.refocus.set(opener);
-        self.close();
-    }
-
-    /// Shows the failure of an action taken outside a dialog.
-    pub fn fail(&self, e: AppError) {
-        self.check_session(&e);
-        self.notice.set(Some(e));
-    }
-
-    /// A reply saying the session ended sends the person to sign in again.
-    pub fn check_session(&self, e: &AppError) {
-        if matches!(e, AppError::NotSignedIn) {
-            let _ = window().location().set_href("/sign-in");
-        }
-    }
-}
+use crate::ui::ErrorPanel;
+use crate::users::format::group_thousands;
+use crate::users::model::RoleOption;
+use crate::users::query::UserQuery;
+use crate::users::server::{UserStats, get_user_stats, list_roles, list_users};
 
 /// The view the table shows: the URL's query and the refresh count it was loaded for.
 type ViewKey = (UserQuery, u32);
@@ -165,7 +97,7 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match stats.await {
                         Ok(s) => view! { <StatCards stats=s /> }.into_any(),
-                        Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                        Err(e) => view! { <ErrorPanel message=e.to_string() /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -206,7 +138,7 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
 fn OpenDialog(
     dialog: Dialog,
     state: PageState,
-    roles: Resource<Result<Vec<crate::users::model::RoleOption>, AppError>>,
+    roles: Resource<Result<Vec<RoleOption>, AppError>>,
 ) -> impl IntoView {
     match dialog {
         Dialog::Create | Dialog::Edit(_) => {
@@ -241,7 +173,6 @@ fn OpenDialog(
 
 #[component]
 fn StatCards(stats: UserStats) -> impl IntoView {
-    use crate::users::model::group_thousands;
     view! {
         <section class="stats" aria-label="Users">
             <div class="stat-card">
