@@ -2,8 +2,10 @@
 //!
 //! `DATABASE_URL` picks SQLite (`sqlite://…`, the embedded default) or PostgreSQL
 //! (`postgres://…`). Both run the same SQL text: placeholders are `$1`-style (SQLite accepts
-//! them), times are integer milliseconds, and the few real differences live in [`Store`]'s
-//! two arms. Every function that touches tenant data takes the [`TenantId`] explicitly.
+//! them), times are integer milliseconds. A statement is a [`Sql`] run through `db.rs`'s one
+//! connection type per backend, as a plain function; the few real differences between the
+//! databases are `match`es on [`Store`] or [`Tx`]. Every function that touches tenant data takes
+//! the [`TenantId`] explicitly.
 
 mod db;
 mod list;
