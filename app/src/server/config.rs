@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use super::env::{flag, whole};
+
 /// The server's settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -87,17 +89,7 @@ impl Settings {
         let secure_cookies = get("OMNIBOTS_SECURE_COOKIES")
             .map(|v| flag("OMNIBOTS_SECURE_COOKIES", &v))
             .transpose()?;
-        let num = |name: &str| -> Result<Option<u64>, String> {
-            match get(name) {
-                None => Ok(None),
-                Some(v) => v
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .map(Some)
-                    .ok_or_else(|| format!("{name} must be a positive whole number, not {v:?}")),
-            }
-        };
+        let num = |name: &str| whole(&get, name, u64::MAX / 3_600_000);
         if let Some(m) = num("OMNIBOTS_SESSION_IDLE_MINUTES")? {
             s.session_idle = Duration::from_secs(m * 60);
         }
@@ -155,16 +147,6 @@ impl Settings {
             ));
         }
         out
-    }
-}
-
-/// A true/false setting: `1`/`true`/`yes` or `0`/`false`/`no`/empty; anything else is an error
-/// naming the setting.
-pub fn flag(name: &str, value: &str) -> Result<bool, String> {
-    match value {
-        "1" | "true" | "yes" => Ok(true),
-        "0" | "false" | "no" | "" => Ok(false),
-        _ => Err(format!("{name} must be true or false, not {value:?}")),
     }
 }
 

@@ -2,6 +2,7 @@
 //! hashing and the session of the current request.
 
 pub mod config;
+pub mod env;
 pub mod metrics;
 pub mod passwords;
 pub mod session;

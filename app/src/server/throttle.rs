@@ -20,6 +20,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
+use super::env::{flag, whole};
 use crate::error::AppError;
 use crate::store::now_ms;
 use crate::store::throttle::AttemptCount;
@@ -71,17 +72,7 @@ impl ThrottleRules {
     /// Reads the rules through `get`; a value that does not parse is an error naming it.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<ThrottleRules, String> {
         let mut r = ThrottleRules::default();
-        let num = |name: &str| -> Result<Option<u64>, String> {
-            match get(name) {
-                None => Ok(None),
-                Some(v) => v
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| *n > 0 && *n < 1 << 31)
-                    .map(Some)
-                    .ok_or_else(|| format!("{name} must be a positive whole number, not {v:?}")),
-            }
-        };
+        let num = |name: &str| whole(&get, name, (1 << 31) - 1);
         if let Some(m) = num("OMNIBOTS_SIGN_IN_WINDOW_MINUTES")? {
             r.window = Duration::from_secs(m * 60);
         }
@@ -95,7 +86,7 @@ impl ThrottleRules {
             r.per_address = n as i64;
         }
         if let Some(v) = get("OMNIBOTS_TRUST_X_FORWARDED_FOR") {
-            r.trust_forwarded_for = super::config::flag("OMNIBOTS_TRUST_X_FORWARDED_FOR", &v)?;
+            r.trust_forwarded_for = flag("OMNIBOTS_TRUST_X_FORWARDED_FOR", &v)?;
         }
         Ok(r)
     }

@@ -285,16 +285,8 @@ mod tests {
         let errors = validate_user(&bad, None, Status::Active, |_| false).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
-            fields,
-            [
-                "first_name",
-                "last_name",
-                "email",
-                "phone",
-                "external_id",
-                "timezone",
-                "user_type"
-            ]
+            fields.join(" "),
+            "first_name last_name email phone external_id timezone user_type"
         );
     }
 

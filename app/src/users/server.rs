@@ -7,8 +7,6 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-#[cfg(feature = "ssr")]
-use crate::server::respond;
 use crate::users::model::{Choice, RoleOption, Status, UserInput, UserSummary, UserType};
 use crate::users::query::{UserPage, UserQuery};
 
@@ -32,67 +30,52 @@ pub struct IssuedPassword {
 /// The tenant's user counts, from the maintained counters (no scan).
 #[server(endpoint = "user_stats")]
 pub async fn get_user_stats() -> Result<UserStats, AppError> {
-    respond(
-        async {
-            let a = Admin::get().await?;
-            let c = a.state.store.tenant_counts(a.tenant()).await?;
-            Ok(UserStats {
-                total: c.total,
-                active: c.active,
-                suspended: c.suspended,
-            })
-        }
-        .await,
-    )
+    as_admin(|a| async move {
+        let c = a.state.store.tenant_counts(a.tenant()).await?;
+        Ok(UserStats {
+            total: c.total,
+            active: c.active,
+            suspended: c.suspended,
+        })
+    })
+    .await
 }
 
 /// One page of the user table for the view in the URL.
 #[server(endpoint = "list_users", input = Json)]
 pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
-    respond(
-        async {
-            let a = Admin::get().await?;
-            // The same bounds as a URL gives, whoever calls.
-            let query = UserQuery {
-                q: crate::users::query::clean_search(&query.q),
-                ..query
-            };
-            let page = a.state.store.list_users(a.tenant(), &query).await?;
-            let now = crate::store::now_ms();
-            Ok(UserPage {
-                rows: page.rows.into_iter().map(|u| a.summary(u, now)).collect(),
-                matches: page.matches,
-                next: page.next,
-                prev: page.prev,
-            })
-        }
-        .await,
-    )
+    as_admin(|a| async move {
+        // The same bounds as a URL gives, whoever calls.
+        let query = UserQuery {
+            q: crate::users::query::clean_search(&query.q),
+            ..query
+        };
+        let page = a.state.store.list_users(a.tenant(), &query).await?;
+        let now = crate::store::now_ms();
+        Ok(UserPage {
+            rows: page.rows.into_iter().map(|u| a.summary(u, now)).collect(),
+            matches: page.matches,
+            next: page.next,
+            prev: page.prev,
+        })
+    })
+    .await
 }
 
 /// The tenant's roles, for the Role filter and the form.
 #[server(endpoint = "list_roles")]
 pub async fn list_roles() -> Result<Vec<RoleOption>, AppError> {
-    respond(
-        async {
-            let a = Admin::get().await?;
-            Ok(a.state.store.roles(a.tenant()).await?)
-        }
-        .await,
-    )
+    as_admin(|a| async move { Ok(a.state.store.roles(a.tenant()).await?) }).await
 }
 
 /// Every IANA timezone name, for the form (kept out of the wasm).
 #[server(endpoint = "list_timezones")]
 pub async fn list_timezones() -> Result<Vec<String>, AppError> {
-    respond(
-        async {
-            Admin::get().await?;
-            let names = crate::users::time::timezone_names();
-            Ok(names.into_iter().map(str::to_string).collect())
-        }
-        .await,
-    )
+    as_admin(|_| async move {
+        let names = crate::users::time::timezone_names();
+        Ok(names.into_iter().map(str::to_string).collect())
+    })
+    .await
 }
 
 /// Creates a user of type `user_type` with a temporary password, which is returned once.
@@ -101,22 +84,19 @@ pub async fn create_user(
     form: UserInput,
     #[server(default)] user_type: Option<Choice<UserType>>,
 ) -> Result<IssuedPassword, AppError> {
-    respond(
-        async {
-            let a = Admin::get().await?;
-            let user_type = user_type.as_ref().and_then(Choice::valid);
-            let tz = crate::users::time::is_timezone;
-            let user = crate::users::rules::validate_user(&form, user_type, Status::Active, tz)
-                .map_err(AppError::Invalid)?;
-            let (password, stored) = a.issue_password().await?;
-            let store = &a.state.store;
-            let id = store
-                .create_user(a.tenant(), Some(a.user.user_id), &user, Some(&stored))
-                .await?;
-            a.issued(id, password).await
-        }
-        .await,
-    )
+    as_admin(|a| async move {
+        let user_type = user_type.as_ref().and_then(Choice::valid);
+        let tz = crate::users::time::is_timezone;
+        let user = crate::users::rules::validate_user(&form, user_type, Status::Active, tz)
+            .map_err(AppError::Invalid)?;
+        let (password, stored) = a.issue_password().await?;
+        let store = &a.state.store;
+        let id = store
+            .create_user(a.tenant(), Some(a.user.user_id), &user, Some(&stored))
+            .await?;
+        a.issued(id, password).await
+    })
+    .await
 }
 
 /// Saves an edit made on `version` of the user. The user type cannot be sent.
@@ -128,80 +108,86 @@ pub async fn update_user(
     status: Choice<Status>,
     #[server(default)] user_type: Option<Choice<UserType>>,
 ) -> Result<UserSummary, AppError> {
-    respond(
-        async {
-            use crate::store::{StoreError, UserId};
-            let a = Admin::get().await?;
-            if user_type.is_some() {
-                return Err(AppError::field(
-                    "user_type",
-                    "The user type cannot be changed after creation",
-                ));
-            }
-            let status = valid_status(&status)?;
-            let id = UserId(id);
-            let store = &a.state.store;
-            // The type stays what it is (an unknown id is refused here).
-            let user_type = store.user(a.tenant(), id).await?.user_type;
-            let tz = crate::users::time::is_timezone;
-            let user = crate::users::rules::validate_user(&form, Some(user_type), status, tz)
-                .map_err(AppError::Invalid)?;
-            match store
-                .edit_user(a.tenant(), a.user.user_id, id, version, &user)
-                .await
-            {
-                Ok(()) => a.fresh(id).await,
-                Err(StoreError::Conflict) => Err(AppError::Conflict(Box::new(a.fresh(id).await?))),
-                Err(e) => Err(e.into()),
-            }
+    as_admin(|a| async move {
+        use crate::store::{StoreError, UserId};
+        if user_type.is_some() {
+            return Err(AppError::field(
+                "user_type",
+                "The user type cannot be changed after creation",
+            ));
         }
-        .await,
-    )
+        let status = valid_status(&status)?;
+        let id = UserId(id);
+        let store = &a.state.store;
+        // The type stays what it is (an unknown id is refused here).
+        let user_type = store.user(a.tenant(), id).await?.user_type;
+        let tz = crate::users::time::is_timezone;
+        let user = crate::users::rules::validate_user(&form, Some(user_type), status, tz)
+            .map_err(AppError::Invalid)?;
+        match store
+            .edit_user(a.tenant(), a.user.user_id, id, version, &user)
+            .await
+        {
+            Ok(()) => a.fresh(id).await,
+            Err(StoreError::Conflict) => Err(AppError::Conflict(Box::new(a.fresh(id).await?))),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
 }
 
 /// Issues a new temporary password and ends the user's sessions.
 #[server(endpoint = "reset_password", input = Json)]
 pub async fn reset_password(id: i64) -> Result<IssuedPassword, AppError> {
-    respond(
-        async {
-            let a = Admin::get().await?;
-            let id = crate::store::UserId(id);
-            let store = &a.state.store;
-            // Refuse unknown ids before spending a hash on them.
-            store.user(a.tenant(), id).await?;
-            let (password, stored) = a.issue_password().await?;
-            store
-                .set_password(
-                    a.tenant(),
-                    Some(a.user.user_id),
-                    id,
-                    &stored.hash,
-                    stored.temporary,
-                    stored.expires_at,
-                )
-                .await?;
-            a.issued(id, password).await
-        }
-        .await,
-    )
+    as_admin(|a| async move {
+        let id = crate::store::UserId(id);
+        let store = &a.state.store;
+        // Refuse unknown ids before spending a hash on them.
+        store.user(a.tenant(), id).await?;
+        let (password, stored) = a.issue_password().await?;
+        store
+            .set_password(
+                a.tenant(),
+                Some(a.user.user_id),
+                id,
+                &stored.hash,
+                stored.temporary,
+                stored.expires_at,
+            )
+            .await?;
+        a.issued(id, password).await
+    })
+    .await
 }
 
 /// Suspends (ending every session of the user) or reactivates a user.
 #[server(endpoint = "set_user_status", input = Json)]
 pub async fn set_user_status(id: i64, status: Choice<Status>) -> Result<UserSummary, AppError> {
-    respond(
-        async {
-            let a = Admin::get().await?;
-            let status = valid_status(&status)?;
-            let id = crate::store::UserId(id);
-            let store = &a.state.store;
-            store
-                .change_status(a.tenant(), a.user.user_id, id, status)
-                .await?;
-            a.fresh(id).await
-        }
-        .await,
-    )
+    as_admin(|a| async move {
+        let status = valid_status(&status)?;
+        let id = crate::store::UserId(id);
+        let store = &a.state.store;
+        store
+            .change_status(a.tenant(), a.user.user_id, id, status)
+            .await?;
+        a.fresh(id).await
+    })
+    .await
+}
+
+/// Runs `body` for the signed-in tenant admin (refusing anyone else), and gives a failure its
+/// HTTP status.
+#[cfg(feature = "ssr")]
+async fn as_admin<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(Admin) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    let result = match Admin::get().await {
+        Ok(admin) => body(admin).await,
+        Err(e) => Err(e),
+    };
+    crate::server::respond(result)
 }
 
 /// The status a client chose, or the error next to the status field.

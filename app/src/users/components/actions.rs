@@ -21,47 +21,54 @@ pub fn RowActions(user: UserSummary, state: PageState) -> impl IntoView {
         Status::Active => (format!("Suspend {name}"), true),
         Status::Suspended => (format!("Reactivate {name}"), false),
     };
-    let (u1, u2, u3) = (user.clone(), user.clone(), user);
+    let (edit, reset) = (user.clone(), user.clone());
     view! {
         <div class="icon-btns">
-            <button
-                type="button"
-                class="icon-btn"
-                id=format!("edit-{id}")
-                aria-label=edit_label.clone()
-                data-tooltip=edit_label
-                on:click=move |_| open(Dialog::Edit(u1.clone()), format!("edit-{id}"))
-            >
-                {icons::pencil()}
-            </button>
-            <button
-                type="button"
-                class="icon-btn"
-                id=format!("reset-{id}")
-                aria-label=reset_label.clone()
-                data-tooltip=reset_label
-                on:click=move |_| open(Dialog::ConfirmReset(u2.clone()), format!("reset-{id}"))
-            >
-                {icons::lock_reset()}
-            </button>
-            <button
-                type="button"
-                class="icon-btn"
-                class:icon-btn-danger=suspending
-                id=format!("status-{id}")
-                aria-label=toggle_label.clone()
-                data-tooltip=toggle_label
-                on:click=move |_| {
+            {icon_button(format!("edit-{id}"), edit_label, false, icons::pencil().into_any(), move |focus| {
+                open(Dialog::Edit(edit.clone()), focus)
+            })}
+            {icon_button(format!("reset-{id}"), reset_label, false, icons::lock_reset().into_any(), move |focus| {
+                open(Dialog::ConfirmReset(reset.clone()), focus)
+            })}
+            {icon_button(
+                format!("status-{id}"),
+                toggle_label,
+                suspending,
+                if suspending { icons::person_off().into_any() } else { icons::person_check().into_any() },
+                move |focus| {
                     if suspending {
-                        open(Dialog::ConfirmSuspend(u3.clone()), format!("status-{id}"));
+                        open(Dialog::ConfirmSuspend(user.clone()), focus);
                     } else {
-                        reactivate(state, u3.id);
+                        reactivate(state, id);
                     }
-                }
-            >
-                {if suspending { icons::person_off().into_any() } else { icons::person_check().into_any() }}
-            </button>
+                },
+            )}
         </div>
+    }
+}
+
+/// One icon button named by `label` (for screen readers and as a tooltip); `on_click` gets the
+/// button's id, where focus returns after a dialog.
+fn icon_button(
+    id: String,
+    label: String,
+    danger: bool,
+    icon: AnyView,
+    on_click: impl Fn(String) + 'static,
+) -> impl IntoView {
+    let focus = id.clone();
+    view! {
+        <button
+            type="button"
+            class="icon-btn"
+            class:icon-btn-danger=danger
+            id=id
+            aria-label=label.clone()
+            data-tooltip=label
+            on:click=move |_| on_click(focus.clone())
+        >
+            {icon}
+        </button>
     }
 }
 

@@ -221,12 +221,8 @@ fn UserTypeChoice(
     value: RwSignal<Option<UserType>>,
     error: Signal<Option<Feedback>>,
 ) -> impl IntoView {
-    let msg = message(error, "user_type");
-    view! {
-        <fieldset class="field" class:field-invalid=move || msg.get().is_some()
-            aria-describedby=move || msg.get().is_some().then_some("user-type-error")>
-            <legend>"User Type" <span aria-hidden="true">" *"</span></legend>
-            <div class="check-list">
+    let legend = view! { "User Type" <span aria-hidden="true">" *"</span> }.into_any();
+    let choices = view! {
                 {UserType::ALL.into_iter().map(|t| view! {
                     <label class="check">
                         <input type="radio" name="user_type" value=t.as_str()
@@ -238,10 +234,13 @@ fn UserTypeChoice(
                         </span>
                     </label>
                 }).collect_view()}
-            </div>
-            <p class="field-error" id="user-type-error">{move || msg.get()}</p>
-        </fieldset>
-    }
+    };
+    check_group(
+        legend,
+        "user-type-error",
+        message(error, "user_type"),
+        choices.into_any(),
+    )
 }
 
 #[component]
@@ -264,12 +263,7 @@ fn RolesField(
     value: RwSignal<Vec<i64>>,
     error: Signal<Option<Feedback>>,
 ) -> impl IntoView {
-    let msg = message(error, "role_ids");
-    view! {
-        <fieldset class="field" class:field-invalid=move || msg.get().is_some()
-            aria-describedby=move || msg.get().is_some().then_some("user-roles-error")>
-            <legend>"Roles"</legend>
-            <div class="check-list">
+    let choices = view! {
                 {roles.into_iter().map(|r| {
                     let id = r.id;
                     view! {
@@ -287,8 +281,30 @@ fn RolesField(
                         </label>
                     }
                 }).collect_view()}
-            </div>
-            <p class="field-error" id="user-roles-error">{move || msg.get()}</p>
+    };
+    let legend = view! { "Roles" }.into_any();
+    check_group(
+        legend,
+        "user-roles-error",
+        message(error, "role_ids"),
+        choices.into_any(),
+    )
+}
+
+/// A fieldset of checkboxes or radio buttons with its legend and the message of its field,
+/// tied to it by `aria-describedby` while shown.
+fn check_group(
+    legend: AnyView,
+    error_id: &'static str,
+    msg: Memo<Option<String>>,
+    choices: AnyView,
+) -> impl IntoView {
+    view! {
+        <fieldset class="field" class:field-invalid=move || msg.get().is_some()
+            aria-describedby=move || msg.get().is_some().then_some(error_id)>
+            <legend>{legend}</legend>
+            <div class="check-list">{choices}</div>
+            <p class="field-error" id=error_id>{move || msg.get()}</p>
         </fieldset>
     }
 }
