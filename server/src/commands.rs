@@ -2,7 +2,7 @@
 
 use app::server::{Settings, passwords};
 use app::store::{NewTenant, Password, SeedUser, Store, TenantId};
-use app::users::model::{NewUser, Status, UserType};
+use app::users::model::{NewUser, Profile, Status, UserType};
 use app::users::rules::{validate_email, validate_name};
 
 /// What `create-tenant` made: the first admin's sign-in.
@@ -14,13 +14,25 @@ pub struct CreatedTenant {
 }
 
 /// The arguments of `create-tenant`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct CreateTenant {
+    /// Workspace name used at sign-in: 2-63 lower-case letters, digits and '-'.
+    #[arg(long)]
     pub slug: String,
+    /// Display name of the organisation.
+    #[arg(long)]
     pub name: String,
+    /// Email of the first tenant admin.
+    #[arg(long)]
     pub admin_email: String,
+    /// First name of the first tenant admin.
+    #[arg(long, default_value = "Tenant")]
     pub admin_first_name: String,
+    /// Last name of the first tenant admin.
+    #[arg(long, default_value = "Admin")]
     pub admin_last_name: String,
+    /// The tenant's default IANA timezone.
+    #[arg(long, default_value = "UTC")]
     pub timezone: String,
 }
 
@@ -61,17 +73,7 @@ pub async fn create_tenant(
     }
     let password = passwords::temporary_password();
     let hash = passwords::hash_now(&password).map_err(|e| e.to_string())?;
-    let admin = NewUser {
-        first_name: first,
-        last_name: last,
-        email: email.clone(),
-        phone: None,
-        external_id: None,
-        timezone: None,
-        user_type: UserType::TenantAdmin,
-        status: Status::Active,
-        role_ids: Vec::new(),
-    };
+    let admin = NewUser::named(first, last, email.clone(), UserType::TenantAdmin);
     let stored = Password {
         hash,
         temporary: true,
@@ -414,18 +416,20 @@ pub fn demo_user(i: u64, roles: &[i64]) -> SeedUser {
     role_ids.dedup();
     SeedUser {
         user: NewUser {
-            first_name: first.into(),
-            last_name: last.into(),
-            email,
-            phone: mix(i, 9)
-                .is_multiple_of(3)
-                .then(|| format!("+1415555{:04}", i % 10_000)),
-            external_id: mix(i, 11)
-                .is_multiple_of(4)
-                .then(|| format!("EMP-{:06}", i)),
-            timezone: mix(i, 12)
-                .is_multiple_of(2)
-                .then(|| TIMEZONES[pick(13, TIMEZONES.len())].to_string()),
+            profile: Profile {
+                first_name: first.into(),
+                last_name: last.into(),
+                email,
+                phone: mix(i, 9)
+                    .is_multiple_of(3)
+                    .then(|| format!("+1415555{:04}", i % 10_000)),
+                external_id: mix(i, 11)
+                    .is_multiple_of(4)
+                    .then(|| format!("EMP-{:06}", i)),
+                timezone: mix(i, 12)
+                    .is_multiple_of(2)
+                    .then(|| TIMEZONES[pick(13, TIMEZONES.len())].to_string()),
+            },
             user_type,
             status,
             role_ids,
@@ -461,7 +465,7 @@ mod tests {
     fn demo_users_are_valid_and_varied() {
         let users: Vec<_> = (0..500).map(|i| demo_user(i, &[1, 2, 3])).collect();
         for u in &users {
-            assert!(validate_email(&u.user.email).is_ok(), "{}", u.user.email);
+            assert!(validate_email(&u.user.profile.email).is_ok(), "{}", u.user.profile.email);
         }
         let types: std::collections::HashSet<_> = users.iter().map(|u| u.user.user_type).collect();
         assert_eq!(types.len(), 6, "every user type appears");

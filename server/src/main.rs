@@ -27,24 +27,8 @@ enum Command {
     /// Create a tenant with its default roles and first admin; print the admin's temporary password.
     #[command(after_help = help())]
     CreateTenant {
-        /// Workspace name used at sign-in: 2-63 lower-case letters, digits and '-'.
-        #[arg(long)]
-        slug: String,
-        /// Display name of the organisation.
-        #[arg(long)]
-        name: String,
-        /// Email of the first tenant admin.
-        #[arg(long)]
-        admin_email: String,
-        /// First name of the first tenant admin.
-        #[arg(long, default_value = "Tenant")]
-        admin_first_name: String,
-        /// Last name of the first tenant admin.
-        #[arg(long, default_value = "Admin")]
-        admin_last_name: String,
-        /// The tenant's default IANA timezone.
-        #[arg(long, default_value = "UTC")]
-        timezone: String,
+        #[command(flatten)]
+        args: CreateTenant,
         /// Print one JSON object: {"tenant", "admin_email", "temporary_password"}.
         #[arg(long)]
         json: bool,
@@ -126,23 +110,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let store = omnibots::open_store(&settings).await?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(store, settings).await,
-        Command::CreateTenant {
-            slug,
-            name,
-            admin_email,
-            admin_first_name,
-            admin_last_name,
-            timezone,
-            json,
-        } => {
-            let args = CreateTenant {
-                slug,
-                name,
-                admin_email,
-                admin_first_name,
-                admin_last_name,
-                timezone,
-            };
+        Command::CreateTenant { args, json } => {
             let created = commands::create_tenant(&store, &settings, &args).await?;
             if json {
                 println!(

@@ -90,21 +90,15 @@ impl Settings {
             .map(|v| flag("OMNIBOTS_SECURE_COOKIES", &v))
             .transpose()?;
         let num = |name: &str| whole(&get, name, u64::MAX / 3_600_000);
-        if let Some(m) = num("OMNIBOTS_SESSION_IDLE_MINUTES")? {
-            s.session_idle = Duration::from_secs(m * 60);
-        }
-        if let Some(h) = num("OMNIBOTS_SESSION_MAX_HOURS")? {
-            s.session_lifetime = Duration::from_secs(h * 3600);
-        }
-        if let Some(h) = num("OMNIBOTS_TEMP_PASSWORD_HOURS")? {
-            s.temporary_password_ttl = Duration::from_secs(h * 3600);
-        }
-        if let Some(n) = num("OMNIBOTS_HASH_CONCURRENCY")? {
-            s.hash_concurrency = n as usize;
-        }
-        if let Some(n) = num("OMNIBOTS_HASH_QUEUE")? {
-            s.hash_queue = n as usize;
-        }
+        let minutes = |name: &str| Ok::<_, String>(num(name)?.map(|m| Duration::from_secs(m * 60)));
+        let hours = |name: &str| Ok::<_, String>(num(name)?.map(|h| Duration::from_secs(h * 3600)));
+        s.session_idle = minutes("OMNIBOTS_SESSION_IDLE_MINUTES")?.unwrap_or(s.session_idle);
+        s.session_lifetime = hours("OMNIBOTS_SESSION_MAX_HOURS")?.unwrap_or(s.session_lifetime);
+        let ttl = hours("OMNIBOTS_TEMP_PASSWORD_HOURS")?;
+        s.temporary_password_ttl = ttl.unwrap_or(s.temporary_password_ttl);
+        let concurrency = num("OMNIBOTS_HASH_CONCURRENCY")?;
+        s.hash_concurrency = concurrency.map_or(s.hash_concurrency, |n| n as usize);
+        s.hash_queue = num("OMNIBOTS_HASH_QUEUE")?.map_or(s.hash_queue, |n| n as usize);
         if let Some(v) = get("OMNIBOTS_PUBLIC_URL").filter(|v| !v.is_empty()) {
             s.public_origin = Some(origin_of(&v).filter(|_| is_bare_origin(&v)).ok_or_else(
                 || {

@@ -73,18 +73,13 @@ impl ThrottleRules {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<ThrottleRules, String> {
         let mut r = ThrottleRules::default();
         let num = |name: &str| whole(&get, name, (1 << 31) - 1);
-        if let Some(m) = num("OMNIBOTS_SIGN_IN_WINDOW_MINUTES")? {
-            r.window = Duration::from_secs(m * 60);
-        }
-        if let Some(n) = num("OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT")? {
-            r.per_account = n as i64;
-        }
-        if let Some(n) = num("OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT_ALL")? {
-            r.per_account_all = n as i64;
-        }
-        if let Some(n) = num("OMNIBOTS_SIGN_IN_MAX_PER_ADDRESS")? {
-            r.per_address = n as i64;
-        }
+        let window = num("OMNIBOTS_SIGN_IN_WINDOW_MINUTES")?;
+        r.window = window.map_or(r.window, |m| Duration::from_secs(m * 60));
+        let count = |name: &str| Ok::<_, String>(num(name)?.map(|n| n as i64));
+        r.per_account = count("OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT")?.unwrap_or(r.per_account);
+        let all = count("OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT_ALL")?;
+        r.per_account_all = all.unwrap_or(r.per_account_all);
+        r.per_address = count("OMNIBOTS_SIGN_IN_MAX_PER_ADDRESS")?.unwrap_or(r.per_address);
         if let Some(v) = get("OMNIBOTS_TRUST_X_FORWARDED_FOR") {
             r.trust_forwarded_for = flag("OMNIBOTS_TRUST_X_FORWARDED_FOR", &v)?;
         }

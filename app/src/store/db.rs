@@ -213,19 +213,10 @@ impl Db<'_> {
         rows.map_err(classify)
     }
 
-    /// The row of a query, if there is one.
+    /// The row of a query, if there is one (a look-up by a unique key: any further row is
+    /// ignored).
     pub async fn optional(self, sql: &Sql) -> Result<Option<Row>, StoreError> {
-        let row = match self {
-            Db::Sqlite(c) => bound::<Sqlite>(sql)
-                .fetch_optional(c)
-                .await
-                .map(|r| r.map(Row::Sqlite)),
-            Db::Postgres(c) => bound::<Postgres>(sql)
-                .fetch_optional(c)
-                .await
-                .map(|r| r.map(Row::Postgres)),
-        };
-        row.map_err(classify)
+        Ok(self.all(sql).await?.into_iter().next())
     }
 
     /// The row of a query that always returns one (a count, `RETURNING`).
@@ -303,7 +294,7 @@ impl Store {
     }
 
     /// Runs one statement on a pooled connection.
-    pub(crate) async fn execute(&self, sql: &Sql) -> Result<u64, StoreError> {
-        self.conn().await?.db().execute(sql).await
+    pub(crate) async fn execute(&self, sql: &Sql) -> Result<(), StoreError> {
+        self.conn().await?.db().execute(sql).await.map(drop)
     }
 }

@@ -27,10 +27,8 @@ pub(crate) use db::{Row, Stored, Tx};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 
 /// A tenant's id. Every store function on tenant data takes one, so a query without a tenant
 /// does not compile.
@@ -114,6 +112,13 @@ pub enum Store {
     Postgres(PgPool),
 }
 
+/// A pool of at most `connections`, each waited for at most ten seconds.
+fn pool_options<DB: sqlx::Database>(connections: u32) -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(10))
+}
+
 /// Rows SQLite samples per index when it refreshes statistics on its own (`PRAGMA optimize`
 /// at connect).
 const SQLITE_ANALYSIS_LIMIT: &str = "400";
@@ -124,9 +129,7 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+            let pool = pool_options::<sqlx::Postgres>(16)
                 .connect_with(opts)
                 .await?;
             Ok(Store::Postgres(pool))
@@ -150,11 +153,7 @@ impl Store {
             {
                 std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(e.into()))?;
             }
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
-                .await?;
+            let pool = pool_options::<sqlx::Sqlite>(8).connect_with(opts).await?;
             Ok(Store::Sqlite(pool))
         } else {
             Err(StoreError::Database(sqlx::Error::Configuration(

@@ -129,15 +129,13 @@ impl Store {
         let sql = Sql::new("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
             .bind(now_ms())
             .bind(session_id);
-        self.execute(&sql).await?;
-        Ok(())
+        self.execute(&sql).await
     }
 
     /// Ends one session (sign-out).
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         let sql = Sql::new("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash);
-        self.execute(&sql).await?;
-        Ok(())
+        self.execute(&sql).await
     }
 
     /// How many sessions a user has (tests and operators).

@@ -69,15 +69,13 @@ impl Store {
         )
         .bind(bucket)
         .bind(window_start);
-        self.execute(&sql).await?;
-        Ok(())
+        self.execute(&sql).await
     }
 
     /// Forgets a bucket's attempts (an account after a sign-in with its right password).
     pub async fn clear_sign_in_attempts(&self, bucket: &str) -> Result<(), StoreError> {
         let sql = Sql::new("DELETE FROM sign_in_attempts WHERE bucket = $1").bind(bucket);
-        self.execute(&sql).await?;
-        Ok(())
+        self.execute(&sql).await
     }
 
     /// The attempts of a bucket's current window (0 when it has none or it ended).

@@ -620,8 +620,7 @@ impl Store {
             .bind(now_ms())
             .bind(tenant)
             .bind(user);
-        self.execute(&sql).await?;
-        Ok(())
+        self.execute(&sql).await
     }
 
     /// The user with this email (any letter case) in the tenant, if any.

@@ -170,6 +170,31 @@ pub struct NewUser {
     pub role_ids: Vec<i64>,
 }
 
+impl NewUser {
+    /// An active user with a name and an email only, no roles (operators' commands, generated
+    /// data).
+    pub fn named(
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+        email: impl Into<String>,
+        user_type: UserType,
+    ) -> NewUser {
+        NewUser {
+            profile: Profile {
+                first_name: first_name.into(),
+                last_name: last_name.into(),
+                email: email.into(),
+                phone: None,
+                external_id: None,
+                timezone: None,
+            },
+            user_type,
+            status: Status::Active,
+            role_ids: Vec::new(),
+        }
+    }
+}
+
 /// A role as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RoleTag {

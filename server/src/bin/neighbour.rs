@@ -53,17 +53,12 @@ async fn tenant(store: &Store, slug: &str, n: u64, zorblat: fn(u64) -> bool) -> 
     if let Some(t) = store.tenant_by_slug(slug).await.unwrap() {
         return t.id;
     }
-    let admin = NewUser {
-        first_name: "Ada".into(),
-        last_name: "Admin".into(),
-        email: format!("admin@{slug}.example"),
-        phone: None,
-        external_id: None,
-        timezone: None,
-        user_type: UserType::TenantAdmin,
-        status: app::users::model::Status::Active,
-        role_ids: Vec::new(),
-    };
+    let admin = NewUser::named(
+        "Ada",
+        "Admin",
+        format!("admin@{slug}.example"),
+        UserType::TenantAdmin,
+    );
     let (t, _) = store
         .create_tenant(
             &NewTenant {
@@ -79,9 +74,9 @@ async fn tenant(store: &Store, slug: &str, n: u64, zorblat: fn(u64) -> bool) -> 
     let started = Instant::now();
     seed_range(store, t, 1, n, |i| {
         let mut u = demo_user(i, &[]);
-        u.user.email = format!("{i}.{}", u.user.email);
+        u.user.profile.email = format!("{i}.{}", u.user.profile.email);
         if zorblat(i) {
-            u.user.last_name = format!("Zorblat{}", u.user.last_name);
+            u.user.profile.last_name = format!("Zorblat{}", u.user.profile.last_name);
         }
         u
     })

@@ -51,31 +51,9 @@ fn ChangePasswordForm(viewer: crate::auth::model::Viewer) -> impl IntoView {
                 <p class="muted">{intro}</p>
                 <FormAlert error />
                 <ActionForm action attr:class="stack" attr:novalidate="">
-                    <TextField
-                        name="current_password"
-                        label=if forced { "Temporary password" } else { "Current password" }
-                        kind="password"
-                        autocomplete="current-password"
-                        required=true
-                        error
-                    />
-                    <TextField
-                        name="new_password"
-                        label="New password"
-                        kind="password"
-                        autocomplete="new-password"
-                        hint="15 to 128 characters; not a common password. A phrase of a few words works well."
-                        required=true
-                        error
-                    />
-                    <TextField
-                        name="confirm_password"
-                        label="Repeat the new password"
-                        kind="password"
-                        autocomplete="new-password"
-                        required=true
-                        error
-                    />
+                    <TextField name="current_password" label=if forced { "Temporary password" } else { "Current password" } kind="password" autocomplete="current-password" required=true error />
+                    <TextField name="new_password" label="New password" kind="password" autocomplete="new-password" hint="15 to 128 characters; not a common password. A phrase of a few words works well." required=true error />
+                    <TextField name="confirm_password" label="Repeat the new password" kind="password" autocomplete="new-password" required=true error />
                     <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Saving…" } else { "Save password" }}
                     </button>

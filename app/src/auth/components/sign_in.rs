@@ -33,24 +33,9 @@ pub fn SignInPage() -> impl IntoView {
                 <p class="muted">"Tenant Admin Portal"</p>
                 <FormAlert error />
                 <ActionForm action attr:class="stack" attr:novalidate="">
-                    <TextField
-                        name="workspace"
-                        label="Workspace"
-                        hint="Your organisation's workspace name"
-                        autocomplete="organization"
-                        value=workspace.unwrap_or_default()
-                        required=true
-                        error
-                    />
+                    <TextField name="workspace" label="Workspace" hint="Your organisation's workspace name" autocomplete="organization" value=workspace.unwrap_or_default() required=true error />
                     <TextField name="email" label="Email" kind="email" autocomplete="username" required=true error />
-                    <TextField
-                        name="password"
-                        label="Password"
-                        kind="password"
-                        autocomplete="current-password"
-                        required=true
-                        error
-                    />
+                    <TextField name="password" label="Password" kind="password" autocomplete="current-password" required=true error />
                     <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
