@@ -144,6 +144,14 @@ impl From<&AppError> for crate::ui::Feedback {
     }
 }
 
+/// What the last reply of a form's action said, for its fields and its alert.
+pub fn reply_feedback<T>(reply: &Option<Result<T, AppError>>) -> Option<crate::ui::Feedback> {
+    reply
+        .as_ref()
+        .and_then(|r| r.as_ref().err())
+        .map(crate::ui::Feedback::from)
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -211,7 +211,7 @@ async fn reissue_if_temporary(
     let Some(creds) = store.credentials(tenant, DEMO_ADMIN).await.map_err(db)? else {
         return Ok(None);
     };
-    if !creds.password_temporary {
+    if creds.password.is_some_and(|p| !p.temporary) {
         return Ok(None);
     }
     let password = passwords::temporary_password();
@@ -465,7 +465,11 @@ mod tests {
     fn demo_users_are_valid_and_varied() {
         let users: Vec<_> = (0..500).map(|i| demo_user(i, &[1, 2, 3])).collect();
         for u in &users {
-            assert!(validate_email(&u.user.profile.email).is_ok(), "{}", u.user.profile.email);
+            assert!(
+                validate_email(&u.user.profile.email).is_ok(),
+                "{}",
+                u.user.profile.email
+            );
         }
         let types: std::collections::HashSet<_> = users.iter().map(|u| u.user.user_type).collect();
         assert_eq!(types.len(), 6, "every user type appears");

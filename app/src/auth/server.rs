@@ -38,7 +38,7 @@ pub async fn sign_in(workspace: String, email: String, password: String) -> Resu
             };
             // Always one argon2 verification, against a dummy hash when there is no account, so
             // the three wrong cases take the same time.
-            let hash = creds.as_ref().and_then(|c| c.password_hash.clone());
+            let hash = creds.as_ref().and_then(|c| Some(c.password.as_ref()?.hash.clone()));
             let (ok, admitted) = admitted.verify(&state, password, hash).await?;
             if ok {
                 admitted.password_was_right(&state).await?;
@@ -59,7 +59,9 @@ pub async fn sign_in(workspace: String, email: String, password: String) -> Resu
                     "This account is suspended. Ask your administrator to reactivate it.".into(),
                 ));
             }
-            if creds.password_temporary && creds.password_expires_at.is_some_and(|t| t <= now_ms()) {
+            let temporary = creds.password.as_ref().is_some_and(|p| p.temporary);
+            let expired = creds.password.as_ref().and_then(|p| p.expires_at).is_some_and(|t| t <= now_ms());
+            if temporary && expired {
                 return Err(AppError::SignInRefused(
                     "This temporary password has expired. Ask your administrator for a new one.".into(),
                 ));
@@ -73,7 +75,7 @@ pub async fn sign_in(workspace: String, email: String, password: String) -> Resu
             }
             // Only if the password and the status are still what was just checked: a change or a
             // suspension that landed while this sign-in was hashing wins.
-            let hash = creds.password_hash.clone();
+            let hash = creds.password.as_ref().map(|p| p.hash.clone());
             if !start_session(&state, tenant, creds.user_id, hash).await? {
                 tracing::info!(
                     tenant = tenant.0,
@@ -84,7 +86,7 @@ pub async fn sign_in(workspace: String, email: String, password: String) -> Resu
             }
             state.store.record_login(tenant, creds.user_id).await?;
             tracing::info!(tenant = tenant.0, user = creds.user_id.0, "signed in");
-            leptos_axum::redirect(if creds.password_temporary {
+            leptos_axum::redirect(if temporary {
                 "/change-password"
             } else {
                 "/"

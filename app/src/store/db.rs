@@ -21,55 +21,20 @@ pub enum Arg {
     NullText,
 }
 
-impl From<i64> for Arg {
-    fn from(v: i64) -> Arg {
-        Arg::Int(v)
-    }
-}
-impl From<TenantId> for Arg {
-    fn from(v: TenantId) -> Arg {
-        Arg::Int(v.0)
-    }
-}
-impl From<UserId> for Arg {
-    fn from(v: UserId) -> Arg {
-        Arg::Int(v.0)
-    }
-}
-impl From<bool> for Arg {
-    fn from(v: bool) -> Arg {
-        Arg::Bool(v)
-    }
-}
-impl From<&str> for Arg {
-    fn from(v: &str) -> Arg {
-        Arg::Text(v.to_string())
-    }
-}
-impl From<String> for Arg {
-    fn from(v: String) -> Arg {
-        Arg::Text(v)
-    }
-}
-impl From<&String> for Arg {
-    fn from(v: &String) -> Arg {
-        Arg::Text(v.clone())
-    }
-}
-impl From<Option<i64>> for Arg {
-    fn from(v: Option<i64>) -> Arg {
-        v.map_or(Arg::NullInt, Arg::Int)
-    }
-}
-impl From<Option<&str>> for Arg {
-    fn from(v: Option<&str>) -> Arg {
-        v.map_or(Arg::NullText, Arg::from)
-    }
-}
-impl From<&Option<String>> for Arg {
-    fn from(v: &Option<String>) -> Arg {
-        Arg::from(v.as_deref())
-    }
+/// What each type binds as: one line each.
+#[rustfmt::skip]
+mod conversions {
+    use super::{Arg, TenantId, UserId};
+    impl From<i64> for Arg { fn from(v: i64) -> Arg { Arg::Int(v) } }
+    impl From<TenantId> for Arg { fn from(v: TenantId) -> Arg { Arg::Int(v.0) } }
+    impl From<UserId> for Arg { fn from(v: UserId) -> Arg { Arg::Int(v.0) } }
+    impl From<bool> for Arg { fn from(v: bool) -> Arg { Arg::Bool(v) } }
+    impl From<&str> for Arg { fn from(v: &str) -> Arg { Arg::Text(v.to_string()) } }
+    impl From<String> for Arg { fn from(v: String) -> Arg { Arg::Text(v) } }
+    impl From<&String> for Arg { fn from(v: &String) -> Arg { Arg::Text(v.clone()) } }
+    impl From<Option<i64>> for Arg { fn from(v: Option<i64>) -> Arg { v.map_or(Arg::NullInt, Arg::Int) } }
+    impl From<Option<&str>> for Arg { fn from(v: Option<&str>) -> Arg { v.map_or(Arg::NullText, Arg::from) } }
+    impl From<&Option<String>> for Arg { fn from(v: &Option<String>) -> Arg { Arg::from(v.as_deref()) } }
 }
 
 /// SQL text with `$n` placeholders (or `?` where built for SQLite) and the values that go with

@@ -152,15 +152,14 @@ pub struct Password {
     pub expires_at: Option<i64>,
 }
 
-/// What sign-in checks a password against.
+/// What sign-in checks a password against: the user, and their password (`None` until an
+/// admin gives them one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
     pub user_id: UserId,
     pub status: Status,
     pub user_type: UserType,
-    pub password_hash: Option<String>,
-    pub password_temporary: bool,
-    pub password_expires_at: Option<i64>,
+    pub password: Option<Password>,
 }
 
 /// The columns [`Credentials::from_row`] reads, on the users row `u`.
@@ -173,9 +172,14 @@ impl Credentials {
             user_id: UserId(r.get("id")?),
             status: r.parsed("status")?,
             user_type: r.parsed("user_type")?,
-            password_hash: r.get("password_hash")?,
-            password_temporary: r.get("password_temporary")?,
-            password_expires_at: r.get("password_expires_at")?,
+            password: match r.get::<Option<String>>("password_hash")? {
+                None => None,
+                Some(hash) => Some(Password {
+                    hash,
+                    temporary: r.get("password_temporary")?,
+                    expires_at: r.get("password_expires_at")?,
+                }),
+            },
         })
     }
 }

@@ -22,6 +22,11 @@ impl Feedback {
     }
 }
 
+/// The message of the field `name` in what the last reply said, if it has one.
+pub fn field_message(error: Signal<Option<Feedback>>, name: String) -> Memo<Option<String>> {
+    Memo::new(move |_| error.with(|e| e.as_ref().and_then(|e| e.field(&name))))
+}
+
 /// A labelled `<input>` whose error, when the last reply had one for `name`, is shown below it
 /// and announced through `aria-invalid` and `aria-describedby`.
 #[component]
@@ -52,10 +57,7 @@ pub fn TextField(
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let message = {
-        let name = name.clone();
-        Memo::new(move |_| error.with(|e| e.as_ref().and_then(|e| e.field(&name))))
-    };
+    let message = field_message(error, name.clone());
     let has_hint = hint.is_some();
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
@@ -128,10 +130,7 @@ pub fn BoundField(
 ) -> impl IntoView {
     let id = format!("user-{name}");
     let error_id = format!("{id}-error");
-    let message = {
-        let name = name.clone();
-        Memo::new(move |_| error.with(|e| e.as_ref().and_then(|e| e.field(&name))))
-    };
+    let message = field_message(error, name.clone());
     view! {
         <div class="field" class:field-invalid=move || message.get().is_some()>
             <label for=id.clone()>{label}{required.then_some(view! { <span aria-hidden="true">" *"</span> })}</label>

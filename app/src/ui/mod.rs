@@ -7,4 +7,4 @@ mod field;
 
 pub use dialog::{Modal, focus_later};
 pub use error_panel::ErrorPanel;
-pub use field::{BoundField, Feedback, FormAlert, TextField};
+pub use field::{BoundField, Feedback, FormAlert, TextField, field_message};

@@ -7,8 +7,9 @@ use leptos_meta::Title;
 
 use super::SignedInHeader;
 use crate::auth::server::ChangePassword;
+use crate::error::reply_feedback;
 use crate::pages::SignedInPage;
-use crate::ui::{Feedback, FormAlert, TextField};
+use crate::ui::{FormAlert, TextField};
 
 /// Asks for the current password and a new one twice. The server checks every rule.
 #[component]
@@ -23,13 +24,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
 #[component]
 fn ChangePasswordForm(viewer: crate::auth::model::Viewer) -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
-    let error = Signal::derive(move || {
-        action.value().with(|v| {
-            v.as_ref()
-                .and_then(|r| r.as_ref().err())
-                .map(Feedback::from)
-        })
-    });
+    let error = Signal::derive(move || action.value().with(reply_feedback));
     let forced = viewer.must_change_password;
     let (title, intro) = if forced {
         (

@@ -6,20 +6,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::server::SignIn;
-use crate::ui::{Feedback, FormAlert, TextField};
+use crate::error::reply_feedback;
+use crate::ui::{FormAlert, TextField};
 
 /// The one sign-in page for every user type. A plain form post, so it works without
 /// JavaScript; the server redirects on success.
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let error = Signal::derive(move || {
-        action.value().with(|v| {
-            v.as_ref()
-                .and_then(|r| r.as_ref().err())
-                .map(Feedback::from)
-        })
-    });
+    let error = Signal::derive(move || action.value().with(reply_feedback));
     let workspace = use_query_map().with_untracked(|q| q.get("workspace"));
     view! {
         <Title text="Sign in" />

@@ -64,11 +64,8 @@ pub fn ConfirmDialog(kind: Confirm, user: UserSummary, state: PageState) -> impl
                         state.close_after_change();
                     }),
             };
-            // On success the dialog is gone, and its signals with it: touch them only on failure.
             if let Err(e) = result {
-                pending.set(false);
-                state.check_session(&e);
-                error.set(Some(e));
+                state.failed_in_dialog(e, pending, error);
             }
         });
     };

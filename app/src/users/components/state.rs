@@ -71,6 +71,19 @@ impl PageState {
         self.notice.set(Some(e));
     }
 
+    /// A dialog's action failed: the dialog stays open, ready to try again, and shows why.
+    /// (On success the dialog is gone, and its signals with it: touch them only on failure.)
+    pub fn failed_in_dialog(
+        &self,
+        e: AppError,
+        pending: RwSignal<bool>,
+        error: RwSignal<Option<AppError>>,
+    ) {
+        pending.set(false);
+        self.check_session(&e);
+        error.set(Some(e));
+    }
+
     /// A reply saying the session ended sends the person to sign in again.
     pub fn check_session(&self, e: &AppError) {
         if matches!(e, AppError::NotSignedIn) {

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 
 use super::state::{Dialog, PageState};
 use crate::error::AppError;
-use crate::ui::{BoundField, Feedback, FormAlert, Modal};
+use crate::ui::{BoundField, Feedback, FormAlert, Modal, field_message};
 use crate::users::model::{RoleOption, Status, UserInput, UserSummary, UserType};
 use crate::users::server::{create_user, list_timezones, update_user};
 
@@ -123,14 +123,11 @@ pub fn UserDialog(
                         })
                 }
             };
-            // On success the dialog is gone, and its signals with it: touch them only on failure.
             if let Err(e) = result {
-                pending.set(false);
                 if let AppError::Conflict(fresh) = &e {
                     fields.reload(fresh);
                 }
-                state.check_session(&e);
-                error.set(Some(e));
+                state.failed_in_dialog(e, pending, error);
             }
         });
     };
@@ -178,18 +175,13 @@ pub fn UserDialog(
     }
 }
 
-/// The message of `field` in the last reply, if it has one.
-fn message(error: Signal<Option<Feedback>>, field: &'static str) -> Memo<Option<String>> {
-    Memo::new(move |_| error.with(|e| e.as_ref().and_then(|e| e.field(field))))
-}
-
 #[component]
 fn TimezoneField(
     value: RwSignal<String>,
     timezones: Resource<Result<Vec<String>, AppError>>,
     error: Signal<Option<Feedback>>,
 ) -> impl IntoView {
-    let msg = message(error, "timezone");
+    let msg = field_message(error, "timezone".into());
     view! {
         <div class="field" class:field-invalid=move || msg.get().is_some()>
             <label for="user-timezone">"Timezone"</label>
@@ -238,7 +230,7 @@ fn UserTypeChoice(
     check_group(
         legend,
         "user-type-error",
-        message(error, "user_type"),
+        field_message(error, "user_type".into()),
         choices.into_any(),
     )
 }
@@ -286,7 +278,7 @@ fn RolesField(
     check_group(
         legend,
         "user-roles-error",
-        message(error, "role_ids"),
+        field_message(error, "role_ids".into()),
         choices.into_any(),
     )
 }
