@@ -258,6 +258,12 @@ impl Store {
         })
     }
 
+    /// Runs a built statement and says how many rows it returned, without reading them: the
+    /// benchmark's bare SQL, and its set-up statements.
+    pub async fn rows(&self, sql: &Sql) -> Result<usize, StoreError> {
+        Ok(self.conn().await?.db().all(sql).await?.len())
+    }
+
     /// Runs one statement on a pooled connection.
     pub(crate) async fn execute(&self, sql: &Sql) -> Result<(), StoreError> {
         self.conn().await?.db().execute(sql).await.map(drop)

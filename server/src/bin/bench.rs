@@ -8,8 +8,9 @@
 use std::time::{Duration, Instant};
 
 use app::server::passwords;
-use app::store::{Arg, NewTenant, NewUser, Sql, Store, TenantId};
-use app::users::model::{SortKey, Status, UserQuery, UserType, ValidUser};
+use app::store::{NewTenant, Password, Sql, Store, TenantId};
+use app::users::model::{NewUser, Status, UserType};
+use app::users::query::{SortKey, UserQuery};
 use omnibots::commands::{demo_user, seed_range};
 
 /// The benchmark's options: `bench --help` lists them.
@@ -99,37 +100,15 @@ where
 /// Runs built statements without mapping the rows: the bare SQL.
 async fn bare(store: &Store, statements: Vec<&Sql>) {
     for s in statements {
-        match store {
-            Store::Sqlite(p) => {
-                let mut q = sqlx::query(&s.text);
-                for a in &s.args {
-                    q = match a {
-                        Arg::Int(v) => q.bind(*v),
-                        Arg::Text(v) => q.bind(v.clone()),
-                    };
-                }
-                q.fetch_all(p).await.expect("bare query");
-            }
-            Store::Postgres(p) => {
-                let mut q = sqlx::query(&s.text);
-                for a in &s.args {
-                    q = match a {
-                        Arg::Int(v) => q.bind(*v),
-                        Arg::Text(v) => q.bind(v.clone()),
-                    };
-                }
-                q.fetch_all(p).await.expect("bare query");
-            }
-        }
+        store.rows(s).await.expect("bare query");
     }
 }
 
 async fn exec(store: &Store, sql: &str) {
-    match store {
-        Store::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        Store::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    let statement = Sql::new(sql);
+    if let Err(e) = store.rows(&statement).await {
+        panic!("{sql}: {e}");
     }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 async fn open(backend: &str, users: u64) -> Result<Store, String> {
@@ -179,19 +158,12 @@ async fn seed(store: &Store, users: u64) -> Result<(TenantId, Option<Duration>),
         return Ok((t.id, None));
     }
     let started = Instant::now();
-    let admin = NewUser {
-        first_name: "Bench".into(),
-        last_name: "Admin".into(),
-        email: "admin@bench.example".into(),
-        phone: None,
-        external_id: None,
-        timezone: None,
-        user_type: UserType::TenantAdmin,
-        status: Status::Active,
-        password_hash: None,
-        password_temporary: true,
-        password_expires_at: None,
-    };
+    let admin = NewUser::named(
+        "Bench",
+        "Admin",
+        "admin@bench.example",
+        UserType::TenantAdmin,
+    );
     let mut tenants = Vec::new();
     for (slug, n) in [
         ("bench", users),
@@ -206,11 +178,13 @@ async fn seed(store: &Store, users: u64) -> Result<(TenantId, Option<Duration>),
                     name: slug.into(),
                     default_timezone: "UTC".into(),
                 };
-                let admin = NewUser {
-                    email: format!("admin@{slug}.example"),
-                    ..admin.clone()
-                };
-                store.create_tenant(&tenant, &admin).await.map_err(db)?.0
+                let mut admin = admin.clone();
+                admin.profile.email = format!("admin@{slug}.example");
+                store
+                    .create_tenant(&tenant, &admin, None)
+                    .await
+                    .map_err(db)?
+                    .0
             }
         };
         let roles: Vec<i64> = store
@@ -224,7 +198,7 @@ async fn seed(store: &Store, users: u64) -> Result<(TenantId, Option<Duration>),
         seed_range(store, t, have, n, |k| {
             let mut u = demo_user(k, &roles);
             if k % 250_000 == 7 {
-                u.user.last_name = RARE_SURNAME.into();
+                u.user.profile.last_name = RARE_SURNAME.into();
             }
             u
         })
@@ -401,10 +375,7 @@ async fn run_backend(backend: &'static str, a: &Args) -> Result<(), String> {
         ours: count_ours,
         bare: Some(count_bare),
     });
-    let stat_sql = Sql {
-        text: "SELECT total_users, active_users FROM tenants WHERE id = $1".into(),
-        args: vec![Arg::Int(t.0)],
-    };
+    let stat_sql = Sql::new("SELECT total_users, active_users FROM tenants WHERE id = $1").bind(t);
     let stat_ours = time(a.runs, |_| async {
         store.tenant_counts(t).await.expect("counts");
     })
@@ -430,20 +401,23 @@ async fn run_backend(backend: &'static str, a: &Args) -> Result<(), String> {
         let (hash, created) = (&hash, &created);
         let store = &store;
         async move {
-            let user = ValidUser {
-                first_name: "Bench".into(),
-                last_name: format!("Writer {i}"),
-                email: format!(
+            let mut user = NewUser::named(
+                "Bench",
+                format!("Writer {i}"),
+                format!(
                     "writer-{stamp}-{i}-{}@bench.example",
                     created.lock().unwrap().len()
                 ),
-                phone: None,
-                external_id: None,
-                timezone: None,
-                role_ids: vec![first_role],
+                UserType::Agent,
+            );
+            user.role_ids = vec![first_role];
+            let password = Password {
+                hash: hash.clone(),
+                temporary: true,
+                expires_at: Some(stamp),
             };
             let id = store
-                .add_user(t, admin, &user, UserType::Agent, hash, stamp)
+                .create_user(t, Some(admin), &user, Some(&password))
                 .await
                 .expect("create");
             created.lock().unwrap().push(id);

@@ -192,10 +192,10 @@ async fn check(url: &str, t: TenantId, outcome: &Outcome) -> i64 {
     let store = Store::connect(url).await.unwrap();
     for (i, id) in &outcome.acked {
         let u = store
-            .listed_user(t, UserId(*id))
+            .user(t, UserId(*id))
             .await
             .unwrap_or_else(|e| panic!("acknowledged create {i} (user {id}) is lost: {e}"));
-        assert_eq!(u.email, email(*i));
+        assert_eq!(u.profile.email, email(*i));
     }
     let present = scalar(
         &store,

@@ -227,6 +227,7 @@ async fn a_session_of_one_tenant_sees_nothing_of_another(db: &TestDb) {
                 b_id,
                 None,
                 &new_user(&format!("g{i}@globex.example"), UserType::Viewer),
+                None,
             )
             .await
             .unwrap();

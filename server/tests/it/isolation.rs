@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 
 use app::error::AppError;
 use app::store::{Store, TenantId, UserId};
-use app::users::model::{RoleOption, UserPage, UserType};
+use app::users::model::{RoleOption, UserType};
+use app::users::query::UserPage;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -276,7 +277,7 @@ fn nothing_of_a(what: &str, r: &Reply, ids: &Ids) {
     if let Ok(page) = serde_json::from_str::<UserPage>(&r.body) {
         for row in &page.rows {
             assert!(
-                ids.b_users.contains(&row.id) || row.email.ends_with("@globex.example"),
+                ids.b_users.contains(&row.id) || row.profile.email.ends_with("@globex.example"),
                 "{what}: a row not of B: {row:?}"
             );
             for role in &row.roles {
@@ -301,8 +302,8 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
     let a_roles = role_ids(&db.store, a).await;
     let b_roles = role_ids(&db.store, b).await;
     let mut z = new_user("zebediah@acme.example", UserType::Viewer);
-    z.first_name = "Zebediah".into();
-    db.store.create_user(a, None, &z).await.unwrap();
+    z.profile.first_name = "Zebediah".into();
+    db.store.create_user(a, None, &z, None).await.unwrap();
     let server = start(db).await;
     // A's admin is signed in throughout: B must not end or touch that session.
     let mut a_browser = session_for(&server, &db.store, a, a_admin).await;
@@ -319,7 +320,7 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
     let ids = Ids {
         a_admin,
         a_agent,
-        a_agent_version: db.store.listed_user(a, a_agent).await.unwrap().version,
+        a_agent_version: db.store.user(a, a_agent).await.unwrap().version,
         a_role: a_roles[0],
         a_roles: a_roles.clone(),
         b,
@@ -415,7 +416,7 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
 
     let mut admin = session_for(&server, &db.store, ids.b, ids.b_admin).await;
     // (B's agent changed their password in the matrix: a new version.)
-    let b_agent_version = db.store.listed_user(b, b_agent).await.unwrap().version;
+    let b_agent_version = db.store.user(b, b_agent).await.unwrap().version;
     for (what, r) in more_cross_tenant_calls(&mut admin, &ids, b_agent_version).await {
         if what != "create with an email of A" {
             // (That reply echoes the email B sent, which only looks like A's.)
@@ -433,8 +434,8 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
                 assert_eq!(r.status, StatusCode::OK, "{what}: {}", r.body);
                 let v: Value = serde_json::from_str(&r.body).unwrap();
                 let id = UserId(v["user"]["id"].as_i64().unwrap());
-                assert!(db.store.listed_user(b, id).await.is_ok(), "made in B");
-                assert!(db.store.listed_user(a, id).await.is_err(), "not in A");
+                assert!(db.store.user(b, id).await.is_ok(), "made in B");
+                assert!(db.store.user(a, id).await.is_err(), "not in A");
             }
             w if w.starts_with("list") => {
                 assert_eq!(r.status, StatusCode::OK, "{what}: {}", r.body)

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use app::error::AppError;
 use app::server::{AppState, Settings};
-use app::users::model::{UserRow, UserType};
+use app::users::model::{UserSummary, UserType};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -107,12 +107,17 @@ async fn fifty_edits_of_one_version_save_once(db: &TestDb) {
     let (t, admin, _) = tenant_with_users(&db.store, "acme").await;
     let id = db
         .store
-        .create_user(t, None, &new_user("edit@race.example", UserType::Agent))
+        .create_user(
+            t,
+            None,
+            &new_user("edit@race.example", UserType::Agent),
+            None,
+        )
         .await
         .unwrap();
     let server = start(db).await;
     let boss = session_for(&server, &db.store, t, admin).await;
-    let version = db.store.listed_user(t, id).await.unwrap().version;
+    let version = db.store.user(t, id).await.unwrap().version;
     let calls = (0..50)
         .map(|i| {
             (
@@ -126,7 +131,7 @@ async fn fifty_edits_of_one_version_save_once(db: &TestDb) {
     let counts = tally(&replies);
     println!("50 parallel edits of one version: {counts:?} (status: replies)");
     assert_eq!(counts, BTreeMap::from([(200, 1), (409, 49)]));
-    let winner: UserRow = replies
+    let winner: UserSummary = replies
         .iter()
         .find(|r| r.status == StatusCode::OK)
         .map(|r| serde_json::from_str(&r.body).unwrap())
@@ -137,9 +142,9 @@ async fn fifty_edits_of_one_version_save_once(db: &TestDb) {
             other => panic!("{other:?}"),
         }
     }
-    let stored = db.store.listed_user(t, id).await.unwrap();
+    let stored = db.store.user(t, id).await.unwrap();
     assert_eq!(stored.version, version + 1, "one save, one new version");
-    assert_eq!(stored.first_name, winner.first_name);
+    assert_eq!(stored.profile.first_name, winner.profile.first_name);
 }
 both!(parallel_edits, fifty_edits_of_one_version_save_once);
 
@@ -153,6 +158,7 @@ async fn parallel_suspensions_keep_the_counts_exact(db: &TestDb) {
                 t,
                 None,
                 &new_user(&format!("flip{i}@race.example"), UserType::Agent),
+                None,
             )
             .await
             .unwrap();

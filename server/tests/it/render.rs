@@ -18,8 +18,8 @@
 
 use std::time::{Duration, Instant};
 
-use app::store::{NewUser, TenantId, UserId};
-use app::users::model::{Status, UserType};
+use app::store::{TenantId, UserId};
+use app::users::model::{NewUser, Status, UserType};
 use reqwest::StatusCode;
 
 use crate::both;
@@ -62,19 +62,13 @@ async fn make_tenant(db: &TestDb, marker: &'static str) -> (TenantId, Vec<UserId
             .create_user(
                 t,
                 None,
-                &NewUser {
-                    first_name: format!("{}{marker}", first[i % first.len()]),
-                    last_name: format!("Lee{i:03}"),
-                    email: format!("u{i:03}@{marker}.example"),
-                    phone: None,
-                    external_id: None,
-                    timezone: None,
-                    user_type: types[i % types.len()],
-                    status: Status::Active,
-                    password_hash: None,
-                    password_temporary: true,
-                    password_expires_at: None,
-                },
+                &NewUser::named(
+                    format!("{}{marker}", first[i % first.len()]),
+                    format!("Lee{i:03}"),
+                    format!("u{i:03}@{marker}.example"),
+                    types[i % types.len()],
+                ),
+                None,
             )
             .await
             .unwrap();

@@ -3,7 +3,8 @@
 //! on both databases.
 
 use app::store::{Store, TenantId, UserId};
-use app::users::model::{SortKey, Status, UserQuery, UserType};
+use app::users::model::{Status, UserType};
+use app::users::query::{SortKey, UserQuery};
 
 use crate::both;
 use crate::support::{TestDb, tenant};
@@ -124,8 +125,8 @@ async fn walk(store: &Store, t: TenantId, q: &UserQuery, want: &[i64]) {
             want.len().min(10_000) as i64,
             "count for {q:?}"
         );
-        pages.push(page.rows.iter().map(|r| r.id).collect::<Vec<_>>());
-        got.extend(page.rows.iter().map(|r| r.id));
+        pages.push(page.rows.iter().map(|r| r.id.0).collect::<Vec<_>>());
+        got.extend(page.rows.iter().map(|r| r.id.0));
         match page.next {
             Some(n) => cursor = Some(n),
             None => break,
@@ -147,7 +148,7 @@ async fn walk(store: &Store, t: TenantId, q: &UserQuery, want: &[i64]) {
             )
             .await
             .unwrap();
-        let ids: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
+        let ids: Vec<i64> = page.rows.iter().map(|r| r.id.0).collect();
         assert_eq!(&ids, expected_page, "backward page of {q:?}");
         before = page.prev;
     }
@@ -179,8 +180,8 @@ async fn seed(store: &Store) -> (TenantId, Vec<i64>) {
     .iter()
     .enumerate()
     {
-        users[i].user.first_name = first.to_string();
-        users[i].user.last_name = last.to_string();
+        users[i].user.profile.first_name = first.to_string();
+        users[i].user.profile.last_name = last.to_string();
     }
     for chunk in users.chunks(500) {
         store.seed_users(t, chunk).await.unwrap();

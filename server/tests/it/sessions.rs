@@ -53,13 +53,13 @@ async fn suspension_ends_every_session_of_the_user(db: &TestDb) {
 
     // Suspending through an edit ends them too.
     let (mut one, mut two) = two_sessions(&server).await;
-    let row = db.store.listed_user(t, agent).await.unwrap();
+    let row = db.store.user(t, agent).await.unwrap();
     let r = boss
         .call_json(
             "update_user",
             json!({ "id": agent.0, "version": row.version, "status": "suspended",
-                    "form": { "first_name": row.first_name, "last_name": row.last_name,
-                              "email": row.email, "phone": "", "external_id": "",
+                    "form": { "first_name": row.profile.first_name, "last_name": row.profile.last_name,
+                              "email": row.profile.email, "phone": "", "external_id": "",
                               "timezone": "", "role_ids": [] } }),
         )
         .await;

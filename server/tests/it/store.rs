@@ -1,7 +1,7 @@
 //! The store's rules, the same test code on SQLite and PostgreSQL.
 
 use app::server::passwords;
-use app::store::{NewTenant, NewUser, Store, StoreError, TenantId, UniqueField, UserId, now_ms};
+use app::store::{NewTenant, Store, StoreError, TenantId, UniqueField, UserId, now_ms};
 use app::users::model::{Status, UserType};
 
 use crate::both;
@@ -41,6 +41,7 @@ async fn a_tenant_slug_is_unique(db: &TestDb) {
                 default_timezone: "UTC".into(),
             },
             &new_user("x@y.example", UserType::TenantAdmin),
+            None,
         )
         .await
         .unwrap_err();
@@ -55,12 +56,12 @@ async fn emails_are_unique_per_tenant_in_any_letter_case(db: &TestDb) {
     let (a, _) = tenant(&db.store, "acme").await;
     let (b, _) = tenant(&db.store, "globex").await;
     db.store
-        .create_user(a, None, &new_user("Ann@X.com", UserType::Agent))
+        .create_user(a, None, &new_user("Ann@X.com", UserType::Agent), None)
         .await
         .unwrap();
     let err = db
         .store
-        .create_user(a, None, &new_user("ann@x.COM", UserType::Agent))
+        .create_user(a, None, &new_user("ann@x.COM", UserType::Agent), None)
         .await
         .unwrap_err();
     assert!(
@@ -69,7 +70,7 @@ async fn emails_are_unique_per_tenant_in_any_letter_case(db: &TestDb) {
     );
     // The same email in another tenant is fine.
     db.store
-        .create_user(b, None, &new_user("ann@x.com", UserType::Agent))
+        .create_user(b, None, &new_user("ann@x.com", UserType::Agent), None)
         .await
         .unwrap();
     assert_eq!(
@@ -86,17 +87,18 @@ both!(
 async fn external_ids_are_unique_per_tenant_when_set(db: &TestDb) {
     let (a, _) = tenant(&db.store, "acme").await;
     let (b, _) = tenant(&db.store, "globex").await;
-    let with_ext = |email: &str, ext: Option<&str>| NewUser {
-        external_id: ext.map(str::to_string),
-        ..new_user(email, UserType::Viewer)
+    let with_ext = |email: &str, ext: Option<&str>| {
+        let mut user = new_user(email, UserType::Viewer);
+        user.profile.external_id = ext.map(str::to_string);
+        user
     };
     db.store
-        .create_user(a, None, &with_ext("1@x.com", Some("EMP-1")))
+        .create_user(a, None, &with_ext("1@x.com", Some("EMP-1")), None)
         .await
         .unwrap();
     let err = db
         .store
-        .create_user(a, None, &with_ext("2@x.com", Some("EMP-1")))
+        .create_user(a, None, &with_ext("2@x.com", Some("EMP-1")), None)
         .await
         .unwrap_err();
     assert!(
@@ -105,19 +107,19 @@ async fn external_ids_are_unique_per_tenant_when_set(db: &TestDb) {
     );
     // Case-sensitive, and unset ids never clash.
     db.store
-        .create_user(a, None, &with_ext("3@x.com", Some("emp-1")))
+        .create_user(a, None, &with_ext("3@x.com", Some("emp-1")), None)
         .await
         .unwrap();
     db.store
-        .create_user(a, None, &with_ext("4@x.com", None))
+        .create_user(a, None, &with_ext("4@x.com", None), None)
         .await
         .unwrap();
     db.store
-        .create_user(a, None, &with_ext("5@x.com", None))
+        .create_user(a, None, &with_ext("5@x.com", None), None)
         .await
         .unwrap();
     db.store
-        .create_user(b, None, &with_ext("1@x.com", Some("EMP-1")))
+        .create_user(b, None, &with_ext("1@x.com", Some("EMP-1")), None)
         .await
         .unwrap();
 }
@@ -193,7 +195,12 @@ async fn maintained_counts_follow_every_change(db: &TestDb) {
     for i in 0..5 {
         ids.push(
             db.store
-                .create_user(t, None, &new_user(&format!("u{i}@x.com"), UserType::Agent))
+                .create_user(
+                    t,
+                    None,
+                    &new_user(&format!("u{i}@x.com"), UserType::Agent),
+                    None,
+                )
                 .await
                 .unwrap(),
         );
@@ -233,7 +240,12 @@ async fn concurrent_writers_queue_instead_of_failing(db: &TestDb) {
         let store = db.store.clone();
         tasks.push(tokio::spawn(async move {
             store
-                .create_user(t, None, &new_user(&format!("c{i}@x.com"), UserType::Agent))
+                .create_user(
+                    t,
+                    None,
+                    &new_user(&format!("c{i}@x.com"), UserType::Agent),
+                    None,
+                )
                 .await
         }));
     }
@@ -256,7 +268,7 @@ async fn password_changes_and_suspension_end_all_sessions(db: &TestDb) {
     let (t, admin) = tenant(&db.store, "acme").await;
     let agent = db
         .store
-        .create_user(t, None, &new_user("agent@x.com", UserType::Agent))
+        .create_user(t, None, &new_user("agent@x.com", UserType::Agent), None)
         .await
         .unwrap();
     let session = |user: UserId, token: &str| SessionRecord {
@@ -453,13 +465,16 @@ async fn search_stays_in_its_tenant_whatever_its_id(db: &TestDb) {
         .unwrap();
         for k in 0..=n {
             let mut u = new_user(&format!("zorblat{k}@byte{n}.example"), UserType::Agent);
-            u.last_name = format!("Zorblat{n}");
-            db.store.create_user(TenantId(*id), None, &u).await.unwrap();
+            u.profile.last_name = format!("Zorblat{n}");
+            db.store
+                .create_user(TenantId(*id), None, &u, None)
+                .await
+                .unwrap();
         }
     }
     for (n, id) in ids.iter().enumerate() {
         for text in ["zorblat", "orblat", &format!("zorblat{n}")] {
-            let q = app::users::model::UserQuery::from_pairs(|k| (k == "q").then_some(text));
+            let q = app::users::query::UserQuery::from_pairs(|k| (k == "q").then_some(text));
             let page = db.store.list_users(TenantId(*id), &q).await.unwrap();
             assert_eq!(
                 page.matches.count,
@@ -469,7 +484,7 @@ async fn search_stays_in_its_tenant_whatever_its_id(db: &TestDb) {
             assert!(
                 page.rows
                     .iter()
-                    .all(|r| r.email.ends_with(&format!("@byte{n}.example"))),
+                    .all(|r| r.profile.email.ends_with(&format!("@byte{n}.example"))),
                 "tenant {id:#x}, {text:?}"
             );
             assert!(!db.store.broad_search(TenantId(*id), &q).await.unwrap());

@@ -3,7 +3,7 @@
 
 use app::error::AppError;
 use app::store::{Store, StoreError, TenantId, UserId};
-use app::users::model::{Status, UserRow, UserType};
+use app::users::model::{Status, UserSummary, UserType};
 use app::users::server::IssuedPassword;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -91,12 +91,12 @@ async fn a_user_is_created_with_every_field_and_a_temporary_password(db: &TestDb
     .unwrap();
     let u = &issued.user;
     assert_eq!(
-        (u.first_name.as_str(), u.last_name.as_str()),
+        (u.profile.first_name.as_str(), u.profile.last_name.as_str()),
         ("José", "Álvarez")
     );
-    assert_eq!(u.phone.as_deref(), Some("+14155550123"));
-    assert_eq!(u.external_id.as_deref(), Some("EMP-7"));
-    assert_eq!(u.timezone.as_deref(), Some("Europe/Berlin"));
+    assert_eq!(u.profile.phone.as_deref(), Some("+14155550123"));
+    assert_eq!(u.profile.external_id.as_deref(), Some("EMP-7"));
+    assert_eq!(u.profile.timezone.as_deref(), Some("Europe/Berlin"));
     assert_eq!(u.user_type, UserType::Supervisor);
     assert_eq!(u.roles.len(), 2);
     assert_eq!(u.last_login, None);
@@ -180,7 +180,12 @@ async fn a_role_of_another_tenant_is_refused(db: &TestDb) {
 }
 both!(foreign_role_refused, a_role_of_another_tenant_is_refused);
 
-async fn update(b: &mut Browser, u: &UserRow, form: Value, status: &str) -> crate::support::Reply {
+async fn update(
+    b: &mut Browser,
+    u: &UserSummary,
+    form: Value,
+    status: &str,
+) -> crate::support::Reply {
     b.call_json(
         "update_user",
         json!({ "id": u.id, "version": u.version, "form": form, "status": status }),
@@ -198,16 +203,16 @@ async fn edits_check_the_version_and_refuse_the_user_type(db: &TestDb) {
         .user;
     let r = update(&mut b, &u, user_form("Anne", "Lee", "ann@x.com"), "active").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let saved: UserRow = serde_json::from_str(&r.body).unwrap();
+    let saved: UserSummary = serde_json::from_str(&r.body).unwrap();
     assert_eq!(
-        (saved.first_name.as_str(), saved.version),
+        (saved.profile.first_name.as_str(), saved.version),
         ("Anne", u.version + 1)
     );
     // A second save from the same stale form is refused, with the fresh values.
     let r = update(&mut b, &u, user_form("Annie", "Lee", "ann@x.com"), "active").await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     match r.error() {
-        AppError::Conflict(fresh) => assert_eq!(fresh.first_name, "Anne"),
+        AppError::Conflict(fresh) => assert_eq!(fresh.profile.first_name, "Anne"),
         other => panic!("{other:?}"),
     }
     // The user type is not writable, even when sent.
@@ -220,9 +225,9 @@ async fn edits_check_the_version_and_refuse_the_user_type(db: &TestDb) {
         .await;
     assert!(r.error().field_message("user_type").is_some());
     let t = tenant_of(&db.store, "acme").await;
-    let stored = db.store.listed_user(t, UserId(u.id)).await.unwrap();
+    let stored = db.store.user(t, UserId(u.id)).await.unwrap();
     assert_eq!(
-        (stored.user_type, stored.first_name.as_str()),
+        (stored.user_type, stored.profile.first_name.as_str()),
         (UserType::Agent, "Anne")
     );
 }
@@ -379,7 +384,7 @@ async fn nothing_of_another_tenant_can_be_read_or_changed(db: &TestDb) {
     tenant_with_users(&db.store, "globex").await;
     let server = start(db).await;
     let mut b = admin_browser(&server, "globex").await;
-    let before = db.store.listed_user(a, a_agent).await.unwrap();
+    let before = db.store.user(a, a_agent).await.unwrap();
     let attempts = [
         b.call_json("update_user", json!({ "id": a_agent.0, "version": before.version, "form": user_form("X", "Y", "x@y.com"), "status": "active" })).await,
         b.call_json("reset_password", json!({ "id": a_agent.0 })).await,
@@ -390,7 +395,7 @@ async fn nothing_of_another_tenant_can_be_read_or_changed(db: &TestDb) {
         assert_eq!(r.error(), AppError::NotFound);
     }
     assert_eq!(
-        db.store.listed_user(a, a_agent).await.unwrap(),
+        db.store.user(a, a_agent).await.unwrap(),
         before,
         "nothing of acme changed"
     );
@@ -427,8 +432,8 @@ async fn the_list_filters_sorts_and_pages(db: &TestDb) {
                 UserType::Agent
             },
         );
-        u.first_name = format!("Zoë{i:02}");
-        let id = db.store.create_user(t, None, &u).await.unwrap();
+        u.profile.first_name = format!("Zoë{i:02}");
+        let id = db.store.create_user(t, None, &u, None).await.unwrap();
         if i % 2 == 0 {
             db.store
                 .change_status(t, UserId(-1), id, Status::Suspended)

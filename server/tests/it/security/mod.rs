@@ -12,7 +12,7 @@ mod logs;
 mod origin;
 
 use app::store::UserId;
-use app::users::model::UserRow;
+use app::users::model::UserSummary;
 use reqwest::header::CONTENT_TYPE;
 
 use crate::support::{Browser, Reply, list_users, user_query};
@@ -72,7 +72,7 @@ async fn raw_post(
 }
 
 /// The user `id` as the users list shows it.
-async fn listed(b: &mut Browser, id: UserId) -> UserRow {
+async fn listed(b: &mut Browser, id: UserId) -> UserSummary {
     let page = list_users(b, user_query("")).await;
     page.rows.into_iter().find(|u| u.id == id.0).unwrap()
 }

@@ -2,7 +2,7 @@
 //! origin (or with no origin at all) is refused and changes nothing, and a GET changes nothing.
 
 use app::store::{Store, TenantId, UserId};
-use app::users::model::UserRow;
+use app::users::model::UserSummary;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, SET_COOKIE};
 use serde_json::{Value, json};
@@ -23,7 +23,7 @@ fn registered_endpoints() -> Vec<(String, ::http::Method)> {
 }
 
 /// Arguments that would succeed (or at least act) for each function, given the agent's row.
-fn valid_args(endpoint: &str, agent: &UserRow) -> (Enc, Vec<u8>) {
+fn valid_args(endpoint: &str, agent: &UserSummary) -> (Enc, Vec<u8>) {
     let form = |pairs: &[(&str, &str)]| {
         let body = pairs
             .iter()
@@ -62,7 +62,7 @@ fn valid_args(endpoint: &str, agent: &UserRow) -> (Enc, Vec<u8>) {
 #[derive(Debug, PartialEq)]
 struct Snapshot {
     counts: (i64, i64, i64),
-    agent: UserRow,
+    agent: UserSummary,
     admin_sessions: i64,
     agent_sessions: i64,
     admin_hash: Option<String>,

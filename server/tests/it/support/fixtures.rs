@@ -2,8 +2,9 @@
 //! arguments of the user-management server functions.
 
 use app::server::{passwords, session};
-use app::store::{NewTenant, NewUser, SessionRecord, Store, TenantId, UserId, now_ms};
-use app::users::model::{Status, UserPage, UserType};
+use app::store::{NewTenant, Password, SessionRecord, Store, TenantId, UserId, now_ms};
+use app::users::model::{NewUser, UserType};
+use app::users::query::UserPage;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -11,26 +12,14 @@ use super::{Browser, TestServer};
 
 /// The product's own query-string encoder (RFC 3986 unreserved characters stay as they are),
 /// for the bodies and URLs the tests build by hand.
-pub use app::users::model::percent_encode;
+pub use app::users::query::percent_encode;
 
 /// The password every user of [`tenant_with_users`] has chosen.
 pub const PASSWORD: &str = "a long and memorable passphrase";
 
 /// A user to write straight into the store: "Ann Lee", active, no password yet.
 pub fn new_user(email: &str, user_type: UserType) -> NewUser {
-    NewUser {
-        first_name: "Ann".into(),
-        last_name: "Lee".into(),
-        email: email.into(),
-        phone: None,
-        external_id: None,
-        timezone: None,
-        user_type,
-        status: Status::Active,
-        password_hash: None,
-        password_temporary: true,
-        password_expires_at: None,
-    }
+    NewUser::named("Ann", "Lee", email, user_type)
 }
 
 /// A tenant `slug` whose admin, `admin@{slug}.example`, has no password yet.
@@ -43,6 +32,7 @@ pub async fn tenant(store: &Store, slug: &str) -> (TenantId, UserId) {
                 default_timezone: "UTC".into(),
             },
             &new_user(&format!("admin@{slug}.example"), UserType::TenantAdmin),
+            None,
         )
         .await
         .expect("tenant is created")
@@ -50,11 +40,10 @@ pub async fn tenant(store: &Store, slug: &str) -> (TenantId, UserId) {
 
 /// A tenant whose admin has chosen `PASSWORD`, plus an agent with the same password.
 pub async fn tenant_with_users(store: &Store, slug: &str) -> (TenantId, UserId, UserId) {
-    let hash = passwords::hash_now(PASSWORD).unwrap();
-    let chosen = |email: String, user_type| NewUser {
-        password_hash: Some(hash.clone()),
-        password_temporary: false,
-        ..new_user(&email, user_type)
+    let chosen = Password {
+        hash: passwords::hash_now(PASSWORD).unwrap(),
+        temporary: false,
+        expires_at: None,
     };
     let (t, admin) = store
         .create_tenant(
@@ -63,7 +52,8 @@ pub async fn tenant_with_users(store: &Store, slug: &str) -> (TenantId, UserId, 
                 name: format!("{slug} Inc"),
                 default_timezone: "UTC".into(),
             },
-            &chosen(format!("admin@{slug}.example"), UserType::TenantAdmin),
+            &new_user(&format!("admin@{slug}.example"), UserType::TenantAdmin),
+            Some(&chosen),
         )
         .await
         .unwrap();
@@ -71,7 +61,8 @@ pub async fn tenant_with_users(store: &Store, slug: &str) -> (TenantId, UserId, 
         .create_user(
             t,
             None,
-            &chosen(format!("agent@{slug}.example"), UserType::Agent),
+            &new_user(&format!("agent@{slug}.example"), UserType::Agent),
+            Some(&chosen),
         )
         .await
         .unwrap();
