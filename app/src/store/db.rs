@@ -206,8 +206,8 @@ pub enum Conn {
 impl Conn {
     pub fn db(&mut self) -> Db<'_> {
         match self {
-            Conn::Sqlite(c) => Db::Sqlite(&mut **c),
-            Conn::Postgres(c) => Db::Postgres(&mut **c),
+            Conn::Sqlite(c) => Db::Sqlite(c),
+            Conn::Postgres(c) => Db::Postgres(c),
         }
     }
 }
@@ -221,8 +221,8 @@ pub enum Tx {
 impl Tx {
     pub fn db(&mut self) -> Db<'_> {
         match self {
-            Tx::Sqlite(t) => Db::Sqlite(&mut **t),
-            Tx::Postgres(t) => Db::Postgres(&mut **t),
+            Tx::Sqlite(t) => Db::Sqlite(t),
+            Tx::Postgres(t) => Db::Postgres(t),
         }
     }
 

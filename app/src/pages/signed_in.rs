@@ -1,13 +1,10 @@
-//! Top-level pages: the portal's home, no-access and not-found pages, and the guard that
-//! resolves who is signed in.
+//! The wrapper of every signed-in page: the viewer the server's page guard resolved, handed
+//! over without waiting.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
-use crate::auth::components::SignedInHeader;
 use crate::auth::model::{SignedIn, Viewer};
 use crate::ui::ErrorPanel;
-use crate::users::components::UsersPage;
 
 /// A signed-in page: `children` get the viewer the server's page guard resolved before the page
 /// rendered (`server/src/guard.rs`). Nothing here waits or re-renders: the page is built once.
@@ -46,50 +43,4 @@ fn on_path(path: &str) -> bool {
     leptos_router::hooks::use_location()
         .pathname
         .with_untracked(|p| p == path)
-}
-
-/// The portal's landing page: tenant admins see their tenant, everyone else the no-access page.
-#[component]
-pub fn HomePage() -> impl IntoView {
-    view! {
-        <SignedInPage let:viewer>
-            {if viewer.is_tenant_admin() {
-                view! { <UsersPage viewer /> }.into_any()
-            } else {
-                view! { <NoAccess viewer /> }.into_any()
-            }}
-        </SignedInPage>
-    }
-}
-
-/// What a signed-in user who is not a tenant admin sees.
-#[component]
-fn NoAccess(viewer: Viewer) -> impl IntoView {
-    view! {
-        <Title text="No access" />
-        <SignedInHeader viewer />
-        <main class="page narrow">
-            <h1>"No access to the Tenant Admin Portal"</h1>
-            <p>
-                "Your account does not have access to the Tenant Admin Portal. "
-                "Only tenant admins can manage users. If you need access, ask a tenant admin of your organisation."
-            </p>
-        </main>
-    }
-}
-
-/// Any path that is not a page.
-#[component]
-pub fn NotFoundPage() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-        opts.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
-    view! {
-        <Title text="Not found" />
-        <main class="page narrow">
-            <h1>"Page not found"</h1>
-            <p><a href="/">"Go to the portal"</a></p>
-        </main>
-    }
 }
