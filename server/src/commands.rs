@@ -155,13 +155,7 @@ pub async fn seed_demo(
     };
     let have = store.tenant_counts(tenant).await.map_err(db)?.total as u64;
     let added = if have < users {
-        let roles: Vec<i64> = store
-            .role_ids(tenant)
-            .await
-            .map_err(db)?
-            .into_iter()
-            .map(|r| r.0)
-            .collect();
+        let roles = role_ids(store, tenant).await.map_err(db)?;
         seed_range(store, tenant, have, users, |i| demo_user(i, &roles))
             .await
             .map_err(db)?
@@ -359,6 +353,16 @@ fn mix(i: u64, k: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// The ids of a tenant's roles, for generated users.
+pub async fn role_ids(store: &Store, tenant: TenantId) -> Result<Vec<i64>, app::store::StoreError> {
+    Ok(store
+        .role_ids(tenant)
+        .await?
+        .into_iter()
+        .map(|r| r.0)
+        .collect())
 }
 
 /// Demo user number `i`: varied names, types, roles, statuses and last logins; no password

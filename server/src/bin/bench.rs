@@ -11,7 +11,7 @@ use app::server::passwords;
 use app::store::{NewTenant, Password, Sql, Store, TenantId};
 use app::users::model::{NewUser, Status, UserType};
 use app::users::query::{SortKey, UserQuery};
-use omnibots::commands::{demo_user, seed_range};
+use omnibots::commands::{self, demo_user, seed_range};
 
 /// The benchmark's options: `bench --help` lists them.
 #[derive(clap::Parser)]
@@ -187,13 +187,7 @@ async fn seed(store: &Store, users: u64) -> Result<(TenantId, Option<Duration>),
                     .0
             }
         };
-        let roles: Vec<i64> = store
-            .role_ids(t)
-            .await
-            .map_err(db)?
-            .into_iter()
-            .map(|r| r.0)
-            .collect();
+        let roles = commands::role_ids(store, t).await.map_err(db)?;
         let have = store.tenant_counts(t).await.map_err(db)?.total as u64;
         seed_range(store, t, have, n, |k| {
             let mut u = demo_user(k, &roles);
@@ -243,31 +237,27 @@ async fn run_backend(backend: &'static str, a: &Args) -> Result<(), String> {
 
     // Page 2,000 by keyset: the id of the last row of page 1,999.
     let offset = 1_999 * 50 - 1;
-    let cursor: i64 =
-        match &store {
-            Store::Sqlite(p) => sqlx::query_scalar(
-                "SELECT id FROM users WHERE tenant_id = $1 ORDER BY name_key, id LIMIT 1 OFFSET $2",
-            )
-            .bind(t.0)
-            .bind(offset)
-            .fetch_one(p)
-            .await,
-            Store::Postgres(p) => sqlx::query_scalar(
-                "SELECT id FROM users WHERE tenant_id = $1 ORDER BY name_key, id LIMIT 1 OFFSET $2",
-            )
-            .bind(t.0)
-            .bind(offset)
-            .fetch_one(p)
-            .await,
+    let sql = "SELECT id FROM users WHERE tenant_id = $1 ORDER BY name_key, id LIMIT 1 OFFSET $2";
+    let cursor: i64 = match &store {
+        Store::Sqlite(p) => {
+            sqlx::query_scalar(sql)
+                .bind(t.0)
+                .bind(offset)
+                .fetch_one(p)
+                .await
         }
-        .map_err(|e| e.to_string())?;
-    let roles: Vec<i64> = store
-        .role_ids(t)
+        Store::Postgres(p) => {
+            sqlx::query_scalar(sql)
+                .bind(t.0)
+                .bind(offset)
+                .fetch_one(p)
+                .await
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    let roles = commands::role_ids(&store, t)
         .await
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
+        .map_err(|e| e.to_string())?;
 
     let mut queries: Vec<(String, UserQuery)> = vec![
         ("first page (name)".into(), base.clone()),

@@ -5,7 +5,12 @@ use app::store::{NewTenant, Store, StoreError, TenantId, UniqueField, UserId, no
 use app::users::model::{Status, UserType};
 
 use crate::both;
-use crate::support::{TestDb, new_user, tenant};
+use crate::support::{
+    TestDb, admin_browser, new_user, start, tenant, tenant_with_users, user_query,
+};
+use app::error::AppError;
+use reqwest::StatusCode;
+use serde_json::json;
 
 /// Raw SQL for checks the store deliberately has no function for.
 async fn exec(store: &Store, sql: &str) -> Result<u64, sqlx::Error> {
@@ -492,3 +497,52 @@ async fn search_stays_in_its_tenant_whatever_its_id(db: &TestDb) {
     }
 }
 both!(search_by_tenant, search_stays_in_its_tenant_whatever_its_id);
+
+/// A stored value off its list (written around the database's CHECK) is a fault of the data: the
+/// store says so, and the server answers 500 "Something went wrong" (logged), not 404 "That user
+/// no longer exists".
+async fn a_corrupt_stored_value_is_an_internal_error(db: &TestDb) {
+    let (t, _admin, agent) = tenant_with_users(&db.store, "acme").await;
+    let corrupt = "UPDATE users SET status = 'gone' WHERE id = $1";
+    match &db.store {
+        Store::Sqlite(p) => {
+            let mut c = p.acquire().await.unwrap();
+            sqlx::query("PRAGMA ignore_check_constraints = ON")
+                .execute(&mut *c)
+                .await
+                .unwrap();
+            sqlx::query(corrupt)
+                .bind(agent.0)
+                .execute(&mut *c)
+                .await
+                .unwrap();
+            sqlx::query("PRAGMA ignore_check_constraints = OFF")
+                .execute(&mut *c)
+                .await
+                .unwrap();
+        }
+        Store::Postgres(p) => {
+            sqlx::query("ALTER TABLE users DROP CONSTRAINT users_status_check")
+                .execute(p)
+                .await
+                .unwrap();
+            sqlx::query(corrupt).bind(agent.0).execute(p).await.unwrap();
+        }
+    }
+    let err = db.store.user(t, agent).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Corrupt { column: "status", value } if value == "gone"),
+        "{err:?}"
+    );
+    let server = start(db).await;
+    let mut b = admin_browser(&server, "acme").await;
+    let r = b
+        .call_json("list_users", json!({ "query": user_query("") }))
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    assert_eq!(
+        serde_json::from_str::<AppError>(&r.body).unwrap(),
+        AppError::Internal
+    );
+}
+both!(corrupt_value, a_corrupt_stored_value_is_an_internal_error);
