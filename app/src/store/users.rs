@@ -408,19 +408,19 @@ impl Store {
         Ok(())
     }
 
-    /// Saves an edit if the user is still at `version`; refuses a stale save with
-    /// [`StoreError::Conflict`]. The user's type is fixed at creation: `fields.user_type` is
-    /// not written. Suspending through an edit follows the same rules as
-    /// [`Store::change_status`] and ends the user's sessions in the same transaction.
+    /// Saves an edit of `before` (the user as just read with [`Store::user`]) made on
+    /// `version`; refuses a stale save with [`StoreError::Conflict`]. The user's type is fixed at
+    /// creation: `fields.user_type` is not written. Suspending through an edit follows the same
+    /// rules as [`Store::change_status`] and ends the user's sessions in the same transaction.
     pub async fn edit_user(
         &self,
         tenant: TenantId,
         actor: UserId,
-        user: UserId,
+        before: &User,
         version: i64,
         fields: &NewUser,
     ) -> Result<(), StoreError> {
-        let before = self.user(tenant, user).await?;
+        let user = before.id;
         if before.version != version {
             return Err(StoreError::Conflict);
         }

@@ -119,13 +119,14 @@ pub async fn update_user(
         let status = valid_status(&status)?;
         let id = UserId(id);
         let store = &a.state.store;
-        // The type stays what it is (an unknown id is refused here).
-        let user_type = store.user(a.tenant(), id).await?.user_type;
+        // Read once: the type stays what it is, and the edit diffs against it (an unknown id is
+        // refused here).
+        let before = store.user(a.tenant(), id).await?;
         let tz = crate::users::time::is_timezone;
-        let user = crate::users::rules::validate_user(&form, Some(user_type), status, tz)
+        let user = crate::users::rules::validate_user(&form, Some(before.user_type), status, tz)
             .map_err(AppError::Invalid)?;
         match store
-            .edit_user(a.tenant(), a.user.user_id, id, version, &user)
+            .edit_user(a.tenant(), a.user.user_id, &before, version, &user)
             .await
         {
             Ok(()) => a.fresh(id).await,

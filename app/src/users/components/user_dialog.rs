@@ -214,19 +214,22 @@ fn UserTypeChoice(
     error: Signal<Option<Feedback>>,
 ) -> impl IntoView {
     let legend = view! { "User Type" <span aria-hidden="true">" *"</span> }.into_any();
-    let choices = view! {
-                {UserType::ALL.into_iter().map(|t| view! {
-                    <label class="check">
-                        <input type="radio" name="user_type" value=t.as_str()
-                            prop:checked=move || value.get() == Some(t)
-                            on:change=move |_| value.set(Some(t)) />
-                        <span>
-                            <span class=format!("badge badge-type-{}", t.as_str())>{t.as_str()}</span>
-                            " " <span class="muted">{t.access()}</span>
-                        </span>
-                    </label>
-                }).collect_view()}
-    };
+    let choices = UserType::ALL
+        .into_iter()
+        .map(|t| {
+            view! {
+                <label class="check">
+                    <input type="radio" name="user_type" value=t.as_str()
+                        prop:checked=move || value.get() == Some(t)
+                        on:change=move |_| value.set(Some(t)) />
+                    <span>
+                        <span class=format!("badge badge-type-{}", t.as_str())>{t.as_str()}</span>
+                        " " <span class="muted">{t.access()}</span>
+                    </span>
+                </label>
+            }
+        })
+        .collect_view();
     check_group(
         legend,
         "user-type-error",
@@ -255,25 +258,26 @@ fn RolesField(
     value: RwSignal<Vec<i64>>,
     error: Signal<Option<Feedback>>,
 ) -> impl IntoView {
-    let choices = view! {
-                {roles.into_iter().map(|r| {
-                    let id = r.id;
-                    view! {
-                        <label class="check" title=r.description.clone()>
-                            <input type="checkbox" name="role_ids" value=id.to_string()
-                                prop:checked=move || value.with(|v| v.contains(&id))
-                                on:change=move |e| {
-                                    let on = event_target_checked(&e);
-                                    value.update(|v| {
-                                        v.retain(|x| *x != id);
-                                        if on { v.push(id); }
-                                    });
-                                } />
-                            <span>{r.name}</span>
-                        </label>
-                    }
-                }).collect_view()}
-    };
+    let choices = roles
+        .into_iter()
+        .map(|r| {
+            let id = r.id;
+            view! {
+                <label class="check" title=r.description.clone()>
+                    <input type="checkbox" name="role_ids" value=id.to_string()
+                        prop:checked=move || value.with(|v| v.contains(&id))
+                        on:change=move |e| {
+                            let on = event_target_checked(&e);
+                            value.update(|v| {
+                                v.retain(|x| *x != id);
+                                if on { v.push(id); }
+                            });
+                        } />
+                    <span>{r.name}</span>
+                </label>
+            }
+        })
+        .collect_view();
     let legend = view! { "Roles" }.into_any();
     check_group(
         legend,
