@@ -24,16 +24,23 @@ pub fn new_user(email: &str, user_type: UserType) -> NewUser {
 
 /// A tenant `slug` whose admin, `admin@{slug}.example`, has no password yet.
 pub async fn tenant(store: &Store, slug: &str) -> (TenantId, UserId) {
+    tenant_with_admin(store, slug, None).await
+}
+
+/// A tenant `slug` ("{slug} Inc", UTC) and its admin `admin@{slug}.example` with `password`.
+async fn tenant_with_admin(
+    store: &Store,
+    slug: &str,
+    password: Option<&Password>,
+) -> (TenantId, UserId) {
+    let tenant = NewTenant {
+        slug: slug.into(),
+        name: format!("{slug} Inc"),
+        default_timezone: "UTC".into(),
+    };
+    let admin = new_user(&format!("admin@{slug}.example"), UserType::TenantAdmin);
     store
-        .create_tenant(
-            &NewTenant {
-                slug: slug.into(),
-                name: format!("{slug} Inc"),
-                default_timezone: "UTC".into(),
-            },
-            &new_user(&format!("admin@{slug}.example"), UserType::TenantAdmin),
-            None,
-        )
+        .create_tenant(&tenant, &admin, password)
         .await
         .expect("tenant is created")
 }
@@ -45,25 +52,10 @@ pub async fn tenant_with_users(store: &Store, slug: &str) -> (TenantId, UserId, 
         temporary: false,
         expires_at: None,
     };
-    let (t, admin) = store
-        .create_tenant(
-            &NewTenant {
-                slug: slug.into(),
-                name: format!("{slug} Inc"),
-                default_timezone: "UTC".into(),
-            },
-            &new_user(&format!("admin@{slug}.example"), UserType::TenantAdmin),
-            Some(&chosen),
-        )
-        .await
-        .unwrap();
+    let (t, admin) = tenant_with_admin(store, slug, Some(&chosen)).await;
+    let agent = new_user(&format!("agent@{slug}.example"), UserType::Agent);
     let agent = store
-        .create_user(
-            t,
-            None,
-            &new_user(&format!("agent@{slug}.example"), UserType::Agent),
-            Some(&chosen),
-        )
+        .create_user(t, None, &agent, Some(&chosen))
         .await
         .unwrap();
     (t, admin, agent)
