@@ -19,7 +19,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -55,9 +55,21 @@ pub fn redact(url: &str) -> String {
 /// The largest request body accepted (server function arguments are a few KiB at most).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Leptos's route list of the app, generated once per process.
+///
+/// Generating it renders the app while a process-wide flag of leptos_server 0.8 is set, and
+/// every resource whose load starts meanwhile, in any render of the process, then waits
+/// forever: its page never answers (leptos-rs/leptos#4773, open). Generated once, before the
+/// first router exists, it never overlaps a render; a second router in the same process (the
+/// test binary starts one per test) reuses the list.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole application: pages, server functions, static files, health checks.
 pub fn router(state: AppState, options: LeptosOptions) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     // Every page but the public ones is a signed-in page, behind the page guard.
     let guard = guard::Guard::new(
         state.clone(),

@@ -23,7 +23,10 @@ use app::users::model::{NewUser, Status, UserType};
 use reqwest::StatusCode;
 
 use crate::both;
-use crate::support::{Backend, Browser, PASSWORD, TestDb, TestServer, start, tenant_with_users};
+use crate::support::{
+    Backend, Browser, PASSWORD, TestDb, TestServer, admin_browser, start, tenant_with_users,
+    test_settings,
+};
 
 /// A reply slower than this counts as a stall (renders take milliseconds).
 const STALL: Duration = Duration::from_secs(2);
@@ -31,6 +34,8 @@ const STALL: Duration = Duration::from_secs(2);
 const CI_LOADS: usize = 5_120;
 /// Clients at once, half of them signed in to each tenant.
 const CLIENTS: usize = 16;
+/// Loads of the page while other servers start beside it.
+const STARTING_LOADS: usize = 40;
 /// Users per tenant besides the admin and the agent.
 const USERS: usize = 60;
 
@@ -307,6 +312,48 @@ async fn the_users_page_is_built_once_per_request(db: &TestDb) {
     }
 }
 both!(built_once, the_users_page_is_built_once_per_request);
+
+/// Starting a server never stalls another server's renders in the same process. Building the
+/// router generates Leptos's route list, and while it does, leptos_server 0.8 parks **every**
+/// resource of the process whose load starts meanwhile (a process-wide flag), forever: the
+/// page never answers. `omnibots::router` generates the list once per process, so in a test
+/// binary (many servers) nothing renders while it is generated. Here one server renders page
+/// after page while others keep starting beside it.
+async fn a_server_starting_never_stalls_another_s_render(db: &TestDb) {
+    tenant_with_users(&db.store, "acme").await;
+    let server = start(db).await;
+    let mut admin = admin_browser(&server, "acme").await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let starting = {
+        let (store, url, stop) = (db.store.clone(), db.url.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut started = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let other = TestServer::start(store.clone(), test_settings(&url)).await;
+                // Answering means its router (and the route list) has been built.
+                let ready = reqwest::get(format!("{}/healthz", other.base)).await;
+                assert!(ready.is_ok_and(|r| r.status().is_success()));
+                started += 1;
+            }
+            started
+        })
+    };
+    for load in 0..STARTING_LOADS {
+        let page = tokio::time::timeout(STALL * 5, admin.get("/?q=a"))
+            .await
+            .unwrap_or_else(|_| panic!("load {load} stalled while other servers started"));
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(whole(&page.body), "load {load}: {}", tail(&page.body));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let started = starting.await.unwrap();
+    eprintln!("{STARTING_LOADS} loads while {started} other servers started");
+    assert!(started > 0);
+}
+both!(
+    servers_starting,
+    a_server_starting_never_stalls_another_s_render
+);
 
 /// At scale, outside CI: see the module's header for the command.
 #[test]
