@@ -85,12 +85,19 @@ code=$(curl -sS -o "$OUT/page.html" -w '%{http_code}' -H "Cookie: $COOKIE" "$BAS
 [ "$code" = 200 ] || { echo "users page answered $code"; exit 1; }
 CSS=$(grep -o '/pkg/omnibots[^"]*\.css' "$OUT/page.html" | head -1)
 
+say "The 50-row users page on the wire"
+for enc in identity gzip br; do
+  printf '%-8s %s bytes\n' "$enc" "$(curl -sS -o /dev/null -w '%{size_download}' \
+    -H "Cookie: $COOKIE" -H "Accept-Encoding: $enc" "$BASE/?size=50")"
+done | tee "$OUT/page-bytes.txt"
+
 wrk_run() { # wrk_run NAME ARGS…
   local name=$1; shift
   say "wrk: $name"
   wrk --latency "$@" | tee "$OUT/wrk-$name.txt"
 }
-wrk_run users-page -t2 -c64 -d30s -H "Cookie: $COOKIE" "$BASE/?size=50"
+# As a browser asks for it: compressed (brotli).
+wrk_run users-page -t2 -c64 -d30s -H "Cookie: $COOKIE" -H "Accept-Encoding: br, gzip" "$BASE/?size=50"
 wrk_run list-users -t2 -c64 -d30s -s "$OUT/list.lua" "$BASE/api/list_users"
 wrk_run static-css -t2 -c64 -d30s "$BASE$CSS"
 
