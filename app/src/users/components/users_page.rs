@@ -74,6 +74,7 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
 
     view! {
         <Title text="User Management" />
+        <icons::IconSprite />
         <SignedInHeader viewer />
         <main class="page" id="main">
             <div class="page-header">
