@@ -91,6 +91,42 @@ for enc in identity gzip br; do
     -H "Cookie: $COOKIE" -H "Accept-Encoding: $enc" "$BASE/?size=50")"
 done | tee "$OUT/page-bytes.txt"
 
+say "Each view, whole response as a browser gets it (brotli): p95 of 20 sequential loads"
+# A cursor 2,000 pages of 50 into the name order, and one user's email for a selective search.
+read -r DEEP_ID EMAIL < <(python3 - "$PWD/target/bench/http-$USERS.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+t = db.execute("SELECT id FROM tenants WHERE slug = 'demo'").fetchone()[0]
+deep = db.execute("SELECT id FROM users WHERE tenant_id = ? ORDER BY name_key, id LIMIT 1 OFFSET 100000", (t,)).fetchone()[0]
+email = db.execute("SELECT email FROM users WHERE tenant_id = ? ORDER BY id LIMIT 1 OFFSET 500000", (t,)).fetchone()[0]
+print(deep, email.split("@")[0])
+PY
+)
+views=(
+  "first page|/?size=50"
+  "a page 2,000 pages in (keyset)|/?size=50&after=$DEEP_ID"
+  "selective search (an email fragment)|/?size=50&q=$EMAIL"
+  "sort by last login, descending|/?size=50&sort=last_login&dir=desc"
+  "broad search \"smith\"|/?size=50&q=smith"
+  "\"smith\" + suspended|/?size=50&q=smith&status=suspended"
+  "suspended + analyst|/?size=50&status=suspended&type=analyst"
+  "two characters \"li\"|/?size=50&q=li"
+)
+{
+  echo "| view | p95 ms | bytes (brotli) |"
+  echo "| --- | ---: | ---: |"
+  for v in "${views[@]}"; do
+    name=${v%%|*}; path=${v#*|}
+    times=$(for _ in $(seq 20); do
+      curl -sS -o /dev/null -w '%{time_total} %{size_download}\n' -H "Cookie: $COOKIE" \
+        -H "Accept-Encoding: br, gzip" "$BASE$path"
+    done)
+    p95=$(echo "$times" | awk '{print $1 * 1000}' | sort -n | awk '{a[NR] = $1} END {print a[int(NR * 0.95 + 0.5)]}')
+    bytes=$(echo "$times" | awk 'END {print $2}')
+    printf '| %s | %.1f | %s |\n' "$name" "$p95" "$bytes"
+  done
+} | tee "$OUT/views.md"
+
 wrk_run() { # wrk_run NAME ARGS…
   local name=$1; shift
   say "wrk: $name"
