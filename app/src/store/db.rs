@@ -264,6 +264,11 @@ impl Store {
         Ok(self.conn().await?.db().all(sql).await?.len())
     }
 
+    /// The first column of the one row of a built statement (the benchmark's set-up reads).
+    pub async fn scalar<T: Value>(&self, sql: &Sql) -> Result<T, StoreError> {
+        self.conn().await?.db().scalar(sql).await
+    }
+
     /// Runs one statement on a pooled connection.
     pub(crate) async fn execute(&self, sql: &Sql) -> Result<(), StoreError> {
         self.conn().await?.db().execute(sql).await.map(drop)

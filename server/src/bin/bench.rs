@@ -236,25 +236,18 @@ async fn run_backend(backend: &'static str, a: &Args) -> Result<(), String> {
     };
 
     // Page 2,000 by keyset: the id of the last row of page 1,999.
-    let offset = 1_999 * 50 - 1;
-    let sql = "SELECT id FROM users WHERE tenant_id = $1 ORDER BY name_key, id LIMIT 1 OFFSET $2";
-    let cursor: i64 = match &store {
-        Store::Sqlite(p) => {
-            sqlx::query_scalar(sql)
-                .bind(t.0)
-                .bind(offset)
-                .fetch_one(p)
-                .await
-        }
-        Store::Postgres(p) => {
-            sqlx::query_scalar(sql)
-                .bind(t.0)
-                .bind(offset)
-                .fetch_one(p)
-                .await
-        }
-    }
-    .map_err(|e| e.to_string())?;
+    let offset: i64 = 1_999 * 50 - 1;
+    let cursor: i64 = store
+        .scalar(
+            &Sql::new(
+                "SELECT id FROM users WHERE tenant_id = $1 ORDER BY name_key, id \
+                 LIMIT 1 OFFSET $2",
+            )
+            .bind(t.0)
+            .bind(offset),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
     let roles = commands::role_ids(&store, t)
         .await
         .map_err(|e| e.to_string())?;
