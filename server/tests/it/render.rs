@@ -355,6 +355,33 @@ both!(
     a_server_starting_never_stalls_another_s_render
 );
 
+/// Each icon's shape is in the page once (the sprite), whatever the number of rows; every row
+/// draws its three icons by reference.
+async fn each_icon_is_defined_once_per_page(db: &TestDb) {
+    tenant_with_users(&db.store, "acme").await;
+    let server = start(db).await;
+    let mut admin = admin_browser(&server, "acme").await;
+    let page = admin.get("/?size=50").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let rows = page.body.matches("<tr").count() - 1;
+    assert!(rows >= 2, "{rows} rows");
+    for icon in ["pencil", "lock-reset", "refresh", "plus"] {
+        let defined = format!("<symbol id=\"icon-{icon}\"");
+        assert_eq!(page.body.matches(&defined).count(), 1, "{icon}");
+    }
+    // A path is drawn only inside the sprite's six symbols.
+    assert_eq!(page.body.matches("<path").count(), 6);
+    assert_eq!(
+        page.body.matches("<use href=\"#icon-pencil\"").count(),
+        rows
+    );
+    assert_eq!(
+        page.body.matches("<use href=\"#icon-lock-reset\"").count(),
+        rows
+    );
+}
+both!(icons_once, each_icon_is_defined_once_per_page);
+
 /// At scale, outside CI: see the module's header for the command.
 #[test]
 #[ignore = "50,000 loads per database and runtime size; run by hand in a release build"]

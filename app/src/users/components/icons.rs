@@ -1,6 +1,7 @@
 //! The page's icons (decorative: the buttons carry the names). Their shapes are defined once per
 //! page, in [`IconSprite`]; each icon is a `<use>` of one, a few dozen bytes a row instead of
-//! the whole path three times a row.
+//! the whole path three times a row. A page that draws icons renders the sprite once (the users
+//! page does, at its top).
 
 use leptos::prelude::*;
 
