@@ -39,89 +39,148 @@ fn like_escape(s: &str) -> String {
     out
 }
 
-/// Past this many matches a search reads the sort index in order rather than the trigram table.
+/// Past this many matches a search reads the sort index in order rather than its own index.
 const BROAD_SEARCH_MATCHES: i64 = 2_000;
 
-/// Searches this short or shorter use the prefix fast path: a trigram index needs three
+/// Searches this short or shorter match the start of a word: a trigram index needs three
 /// characters.
 pub const PREFIX_SEARCH_MAX_CHARS: usize = 2;
 
-/// How a search of three characters or more finds its rows.
+/// What the search box asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Search {
+    /// Nothing (empty, or one or two characters that are neither letters nor digits).
+    Everyone,
+    /// One or two characters: a word of the name or email starting with them, a token of
+    /// `word_key` (store/users.rs [`word_key`](super::users::word_key)).
+    WordStart(String),
+    /// Three characters or more: a substring of `search_key`.
+    Substring(String),
+}
+
+impl Search {
+    /// The search of `q`, lower-cased as the keys are. Of one or two characters, the letters
+    /// and digits before any other character are the word start ("a." looks for words
+    /// starting with "a").
+    fn of(q: &UserQuery) -> Search {
+        let text = q.q.trim().to_lowercase();
+        if text.chars().count() > PREFIX_SEARCH_MAX_CHARS {
+            return Search::Substring(text);
+        }
+        match text
+            .split(|c: char| !c.is_alphanumeric())
+            .find(|w| !w.is_empty())
+        {
+            Some(word) => Search::WordStart(word.to_string()),
+            None => Search::Everyone,
+        }
+    }
+}
+
+/// How a search finds its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Trigram {
-    /// SQLite: the candidates come from the FTS5 trigram table.
+enum Plan {
+    /// SQLite: the candidates come from an FTS5 table (trigrams or word starts).
     Table,
-    /// PostgreSQL: `LIKE` on `search_key`, which the planner may answer from the pg_trgm index.
+    /// PostgreSQL: a condition the planner may answer from a GIN index (pg_trgm for
+    /// substrings, the token array for word starts).
     Index,
-    /// Either: `LIKE` checked row by row while the sort index is read in order (for a broad
-    /// search, where the page fills after a few thousand rows). On PostgreSQL the expression
-    /// hides the column from the trigram index, whose estimate would otherwise win.
+    /// Either: the search checked row by row while the sort index is read in order (for a
+    /// broad search, where the page fills after a few thousand rows). On PostgreSQL the
+    /// substring's expression hides the column from the trigram index, whose estimate would
+    /// otherwise win.
     Bypass,
 }
 
-/// An FTS5 query matching `text` as a substring of `search_key` (with the trigram tokenizer)
-/// among the rows of `tenant` only: its token is the `search_tenant` column's three private-use
-/// characters (migrations/sqlite/0006_search_by_tenant.sql), so FTS5 reads the tenant's doclist
-/// and seeks through the text's, whatever other tenants hold.
-fn fts_query(tenant: TenantId, text: &str) -> String {
+/// An FTS5 query matching `phrase` in `column` among the rows of `tenant` only: its token is
+/// the `search_tenant` column's three private-use characters
+/// (migrations/sqlite/0006_search_by_tenant.sql), so FTS5 reads the tenant's doclist and
+/// seeks through the phrase's, whatever other tenants hold. In `users_search` (trigrams) the
+/// phrase is a substring of `search_key`; in `users_words` a whole token of `word_key`.
+fn fts_query(tenant: TenantId, column: &str, phrase: &str) -> String {
     let t = tenant.0;
     let token: String = [(t >> 16) & 255, (t >> 8) & 255, t & 255]
         .into_iter()
         .filter_map(|b| char::from_u32(0xE000 + b as u32))
         .collect();
     format!(
-        "search_tenant : \"{token}\" AND search_key : \"{}\"",
-        text.replace('"', "\"\"")
+        "search_tenant : \"{token}\" AND {column} : \"{}\"",
+        phrase.replace('"', "\"\"")
     )
 }
 
 /// `FROM users u WHERE <tenant, search and filters>`, appended to `sql`.
 ///
 /// Search is a case-insensitive substring of "first last email" (`search_key`), found through
-/// the trigram index of each backend; one or two characters match the start of the name
-/// ("first last") instead, a range of the name index. (The start of the email too was tried:
-/// its rows come in another order than the name's, and sorting tens of thousands of them made
-/// a one-letter search take 100 ms to a second on PostgreSQL.)
-fn filtered(sql: &mut Sql, tenant: TenantId, q: &UserQuery, trigram: Trigram) {
+/// the trigram index of each backend; one or two characters match the start of any word of
+/// them instead, a token of `word_key`, found through the word index of each backend.
+fn filtered(sql: &mut Sql, tenant: TenantId, q: &UserQuery, plan: Plan) {
     sql.push(" FROM users u WHERE u.tenant_id = ").arg(tenant);
-    let search = q.q.trim().to_lowercase();
-    let chars = search.chars().count();
-    if chars > PREFIX_SEARCH_MAX_CHARS {
-        if trigram == Trigram::Table {
-            // The FTS5 trigram table finds the candidates, and the filters are checked on the
-            // narrow `users_filter_probe` index (a covering index: no wide row is read), so
-            // only the survivors' rows are fetched for the LIKE below, which keeps the exact
-            // meaning.
-            sql.push(
-                " AND u.id IN (SELECT c.id FROM users c WHERE c.id IN \
-                   (SELECT rowid FROM users_search WHERE users_search MATCH ",
-            )
-            .arg(fts_query(tenant, &search))
-            .push(") AND c.tenant_id = ")
-            .arg(tenant);
-            filters(sql, "c", q);
-            sql.push(")");
-        }
-        let column = if trigram == Trigram::Bypass {
-            "(u.search_key || '')"
-        } else {
-            "u.search_key"
-        };
-        sql.push(&format!(" AND {column} LIKE "))
-            .arg(format!("%{}%", like_escape(&search)))
-            .push(" ESCAPE '\\'");
-        if trigram == Trigram::Table {
+    match (Search::of(q), plan) {
+        (Search::Everyone, _) => {}
+        (Search::Substring(text), Plan::Table) => {
+            // Its candidates, then the LIKE on the survivors' rows, which keeps the exact
+            // meaning (a trigram match is only likely).
+            candidates(
+                sql,
+                tenant,
+                q,
+                "users_search",
+                fts_query(tenant, "search_key", &text),
+            );
+            sql.push(" AND u.search_key LIKE ")
+                .arg(format!("%{}%", like_escape(&text)))
+                .push(" ESCAPE '\\'");
             return;
         }
-    } else if chars > 0 {
-        // The start of the name: a range of the name index (a trigram needs three characters).
-        let (from, to) = prefix_range(&search);
-        sql.push(" AND u.name_key >= ")
-            .arg(from)
-            .push(" AND u.name_key < ")
-            .arg(to);
+        (Search::WordStart(word), Plan::Table) => {
+            // A token match is exact: nothing to check on the row.
+            candidates(
+                sql,
+                tenant,
+                q,
+                "users_words",
+                fts_query(tenant, "word_key", &word),
+            );
+            return;
+        }
+        (Search::Substring(text), Plan::Index | Plan::Bypass) => {
+            let column = if plan == Plan::Bypass {
+                "(u.search_key || '')"
+            } else {
+                "u.search_key"
+            };
+            sql.push(&format!(" AND {column} LIKE "))
+                .arg(format!("%{}%", like_escape(&text)))
+                .push(" ESCAPE '\\'");
+        }
+        (Search::WordStart(word), Plan::Index) => {
+            sql.push(" AND string_to_array(u.word_key, ' ') @> ARRAY[")
+                .arg(word)
+                .push("::text]");
+        }
+        (Search::WordStart(word), Plan::Bypass) => {
+            sql.push(" AND u.word_key LIKE ")
+                .arg(format!("% {} %", like_escape(&word)))
+                .push(" ESCAPE '\\'");
+        }
     }
     filters(sql, "u", q);
+}
+
+/// SQLite: the rows the FTS5 `query` of `table` finds whose filters hold. The filters are
+/// checked on the narrow `users_filter_probe` index (a covering index: no wide row is read),
+/// so only the survivors' rows are fetched.
+fn candidates(sql: &mut Sql, tenant: TenantId, q: &UserQuery, table: &str, query: String) {
+    sql.push(&format!(
+        " AND u.id IN (SELECT c.id FROM users c WHERE c.id IN \
+           (SELECT rowid FROM {table} WHERE {table} MATCH "
+    ))
+    .arg(query)
+    .push(") AND c.tenant_id = ")
+    .arg(tenant);
+    filters(sql, "c", q);
+    sql.push(")");
 }
 
 /// The status, type and role filters of `q` on the users row `alias`.
@@ -143,11 +202,6 @@ fn filters(sql: &mut Sql, alias: &str, q: &UserQuery) {
         .arg(r)
         .push(")");
     }
-}
-
-/// The byte-order range of strings that start with `prefix`: `[prefix, prefix + U+10FFFF)`.
-fn prefix_range(prefix: &str) -> (String, String) {
-    (prefix.to_string(), format!("{prefix}{}", char::MAX))
 }
 
 impl Store {
@@ -220,50 +274,63 @@ impl Store {
         })
     }
 
-    /// The capped match count of `q` (through the trigram table on SQLite).
+    /// The capped match count of `q` (through an FTS5 table on SQLite).
     pub fn count_statement(&self, tenant: TenantId, q: &UserQuery) -> Sql {
         let mut count = Sql::default();
         count.push("SELECT COUNT(*) FROM (SELECT 1");
-        let trigram = if matches!(self, Store::Sqlite(_)) {
-            Trigram::Table
+        let plan = if matches!(self, Store::Sqlite(_)) {
+            Plan::Table
         } else {
-            Trigram::Index
+            Plan::Index
         };
-        filtered(&mut count, tenant, q, trigram);
+        filtered(&mut count, tenant, q, plan);
         count.push(&format!(" LIMIT {}) capped", MATCH_COUNT_CAP + 1));
         count
     }
 
-    /// Whether the search text of `q` (three characters or more) is held by more than
-    /// `BROAD_SEARCH_MATCHES` users of the tenant: the page's plan depends on it, not on the
-    /// filters nor on other tenants. On SQLite the trigram table alone answers (no row is
-    /// read), on PostgreSQL the tenant's part of the trigram index.
+    /// Whether the search of `q` is held by more than `BROAD_SEARCH_MATCHES` users of the
+    /// tenant: the page's plan depends on it, not on the filters nor on other tenants. On
+    /// SQLite the FTS5 table alone answers (no row is read), on PostgreSQL the tenant's part of
+    /// the GIN index.
     pub async fn broad_search(&self, tenant: TenantId, q: &UserQuery) -> Result<bool, StoreError> {
-        let search = q.q.trim().to_lowercase();
-        if search.chars().count() <= PREFIX_SEARCH_MAX_CHARS {
-            return Ok(false);
-        }
-        let sql = match self {
-            Store::Sqlite(_) => Sql::new(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM users_search WHERE users_search MATCH $1 LIMIT $2)",
-            )
-            .bind(fts_query(tenant, &search)),
-            Store::Postgres(_) => Sql::new(
+        let sql = match (Search::of(q), self) {
+            (Search::Everyone, _) => return Ok(false),
+            (Search::Substring(text), Store::Sqlite(_)) => {
+                Self::held_fts("users_search", fts_query(tenant, "search_key", &text))
+            }
+            (Search::WordStart(word), Store::Sqlite(_)) => {
+                Self::held_fts("users_words", fts_query(tenant, "word_key", &word))
+            }
+            (Search::Substring(text), Store::Postgres(_)) => Sql::new(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE u.tenant_id = $1
                    AND u.search_key LIKE $2 ESCAPE '\\' LIMIT $3) held",
             )
             .bind(tenant)
-            .bind(format!("%{}%", like_escape(&search))),
+            .bind(format!("%{}%", like_escape(&text))),
+            (Search::WordStart(word), Store::Postgres(_)) => Sql::new(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE u.tenant_id = $1
+                   AND string_to_array(u.word_key, ' ') @> ARRAY[$2::text] LIMIT $3) held",
+            )
+            .bind(tenant)
+            .bind(word),
         };
         let sql = sql.bind(BROAD_SEARCH_MATCHES + 1);
         let held: i64 = self.conn().await?.db().scalar(&sql).await?;
         Ok(held > BROAD_SEARCH_MATCHES)
     }
 
+    /// The statement counting (capped by its last parameter) the rows of an FTS5 `query`.
+    fn held_fts(table: &str, query: String) -> Sql {
+        Sql::new(format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH $1 LIMIT $2)"
+        ))
+        .bind(query)
+    }
+
     /// The rows of a page, one more than the page size to know whether a next page exists.
     /// A `broad` search reads the sort index in order and checks each row until the page is
     /// full (a few thousand rows at most), which beats collecting and sorting every match from
-    /// the trigram index; a rare one goes through the trigram index. Public so the benchmark
+    /// the search index; a rare one goes through the search index. Public so the benchmark
     /// can time the bare SQL.
     pub async fn page_statement(
         &self,
@@ -280,12 +347,12 @@ impl Store {
         } else {
             (">", "ASC")
         };
-        let trigram = if broad {
-            Trigram::Bypass
+        let plan = if broad {
+            Plan::Bypass
         } else if matches!(self, Store::Sqlite(_)) {
-            Trigram::Table
+            Plan::Table
         } else {
-            Trigram::Index
+            Plan::Index
         };
         // The cursor row's sort key, so the page is a range scan of the sort index.
         let cursor = match q.after.or(q.before) {
@@ -306,7 +373,7 @@ impl Store {
         } else {
             sql.push(&format!("SELECT {}", *USER_COLUMNS));
         }
-        filtered(&mut sql, tenant, q, trigram);
+        filtered(&mut sql, tenant, q, plan);
         if let Some((k, id)) = cursor {
             sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
                 .arg(k)

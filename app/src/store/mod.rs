@@ -162,11 +162,16 @@ impl Store {
         }
     }
 
-    /// Applies the migrations of this backend (`migrations/sqlite` or `migrations/postgres`).
+    /// Applies the migrations of this backend (`migrations/sqlite` or `migrations/postgres`), then
+    /// the data step SQL cannot do (the word starts of users stored before migration 0007).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(pool) => sqlx::migrate!("../migrations/sqlite").run(pool).await?,
             Store::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+        }
+        let filled = self.backfill_word_keys().await?;
+        if filled > 0 {
+            tracing::info!(filled, "search: filled the word starts of existing users");
         }
         Ok(())
     }

@@ -1,11 +1,15 @@
 //! Bulk loading of generated users (`seed-demo`, benchmarks): many rows a statement, roles
-//! without a look-up, the trigram index filled once per batch.
+//! without a look-up, the FTS5 indexes filled once per batch.
 
 use std::collections::HashSet;
 
 use super::users::{INSERT_COLUMNS, user_values};
 use super::{Sql, Store, StoreError, TenantId, now_ms};
 use crate::users::model::NewUser;
+
+/// The FTS5 tables of SQLite the users table fills through an insert trigger, with their column
+/// beside `search_tenant`: the trigram index and the word starts.
+const FTS_TABLES: [(&str, &str); 2] = [("users_search", "search_key"), ("users_words", "word_key")];
 
 /// A generated user for `seed-demo`: the user (with their roles), when they last signed in and
 /// when they were created (default: now). Seeded users have no password until an admin resets
@@ -64,30 +68,26 @@ impl Store {
             .scalar(&Sql::new("SELECT COALESCE(MAX(id), 0) + 1 FROM users"))
             .await?;
         let start = next;
-        // SQLite: the trigram index is filled once per batch below instead of row by row
-        // through its trigger (dropped and re-created inside this transaction, so no other
-        // writer ever sees it missing), and a large page cache keeps the ten B-trees the rows
-        // go into from thrashing the default 2 MB one.
-        let fts_trigger: Option<String> = if postgres {
-            None
-        } else {
+        // SQLite: the two FTS5 indexes (trigrams, word starts) are filled once per batch below
+        // instead of row by row through their triggers (dropped and re-created inside this
+        // transaction, so no other writer ever sees them missing), and a large page cache keeps
+        // the B-trees the rows go into from thrashing the default 2 MB one.
+        let mut fts_triggers: Vec<(&str, &str, String)> = Vec::new();
+        if !postgres {
             tx.db()
                 .execute(&Sql::new("PRAGMA cache_size = -524288"))
                 .await?;
-            let find = Sql::new(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'users_search_insert'",
-            );
-            let sql = match tx.db().optional(&find).await? {
-                Some(r) => Some(r.get::<String>(0)?),
-                None => None,
-            };
-            if sql.is_some() {
-                tx.db()
-                    .execute(&Sql::new("DROP TRIGGER users_search_insert"))
-                    .await?;
+            for (table, column) in FTS_TABLES {
+                let find =
+                    Sql::new("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1")
+                        .bind(format!("{table}_insert"));
+                if let Some(r) = tx.db().optional(&find).await? {
+                    fts_triggers.push((table, column, r.get::<String>(0)?));
+                    let drop = format!("DROP TRIGGER {table}_insert");
+                    tx.db().execute(&Sql::new(drop)).await?;
+                }
             }
-            sql
-        };
+        }
         let mut inserted = 0u64;
         for chunk in users.chunks(ROWS) {
             let mut sql = Sql::new(format!(
@@ -131,12 +131,12 @@ impl Store {
             );
             tx.db().execute(&sequence).await?;
         } else {
-            if let Some(trigger) = fts_trigger {
-                let fill = Sql::new(
-                    "INSERT INTO users_search (rowid, search_tenant, search_key)
-                     SELECT id, search_tenant, search_key FROM users
-                      WHERE id >= $1 AND id < $2 ORDER BY id",
-                )
+            for (table, column, trigger) in fts_triggers {
+                let fill = Sql::new(format!(
+                    "INSERT INTO {table} (rowid, search_tenant, {column})
+                     SELECT id, search_tenant, {column} FROM users
+                      WHERE id >= $1 AND id < $2 ORDER BY id"
+                ))
                 .bind(start)
                 .bind(next);
                 tx.db().execute(&fill).await?;

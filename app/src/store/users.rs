@@ -61,22 +61,90 @@ impl Profile {
     }
 }
 
-/// The columns derived from a profile for look-ups and sorting: the email's uniqueness key, the
-/// name's sort key and the search text, in the order of [`key_values`].
-const KEY_COLUMNS: [&str; 3] = ["email_norm", "name_key", "search_key"];
+/// The columns derived from a profile for look-ups, sorting and search: the email's uniqueness
+/// key, the name's sort key, the search text and its word starts, in the order of
+/// [`key_values`].
+const KEY_COLUMNS: [&str; 4] = ["email_norm", "name_key", "search_key", "word_key"];
 
-fn key_values(p: &Profile) -> [Arg; 3] {
+/// What Search looks for substrings in: "first last email", lower-cased. The search text is
+/// lower-cased the same way, so matching ignores letter case in every script.
+fn search_key(first_name: &str, last_name: &str, email: &str) -> String {
+    format!("{first_name} {last_name} {email}").to_lowercase()
+}
+
+fn key_values(p: &Profile) -> [Arg; 4] {
+    let search = search_key(&p.first_name, &p.last_name, &p.email);
+    let words = word_key(&search);
     [
         email_key(&p.email).into(),
         format!("{} {}", p.first_name, p.last_name)
             .to_lowercase()
             .into(),
-        // What Search looks for substrings in; the search text is lower-cased the same way, so
-        // matching ignores letter case in every script.
-        format!("{} {} {}", p.first_name, p.last_name, p.email)
-            .to_lowercase()
-            .into(),
+        search.into(),
+        words.into(),
     ]
+}
+
+/// The first one and two characters of each word of `search_key`, each once, between spaces
+/// (" a an l li "): what a search of one or two characters matches, as whole tokens of the
+/// word index (the `users_words` table on SQLite, a GIN index of the array on PostgreSQL).
+/// A word is a run of letters and digits (`char::is_alphanumeric`), so "li.wang@example.com"
+/// holds the words li, wang, example and com. Never empty for a stored user (an email has
+/// letters), which is how the backfill of `Store::migrate` knows a row it has not reached.
+pub fn word_key(search_key: &str) -> String {
+    let mut starts: Vec<String> = Vec::new();
+    for word in search_key.split(|c: char| !c.is_alphanumeric()) {
+        let mut chars = word.chars();
+        let Some(first) = chars.next() else { continue };
+        starts.push(first.to_string());
+        if let Some(second) = chars.next() {
+            starts.push(format!("{first}{second}"));
+        }
+    }
+    starts.sort();
+    starts.dedup();
+    format!(" {} ", starts.join(" "))
+}
+
+/// Rows a transaction of [`Store::backfill_word_keys`] fills.
+const BACKFILL_ROWS: usize = 1_000;
+
+impl Store {
+    /// Fills `word_key` for the users stored before the column existed (migration 0007 adds it
+    /// empty: SQL cannot split words the way [`word_key`] does), a thousand rows a transaction
+    /// so writers wait at most one batch. Finds them through the partial index of empty keys,
+    /// so once done it costs one index probe per start. Returns how many rows it filled.
+    pub(super) async fn backfill_word_keys(&self) -> Result<u64, StoreError> {
+        let mut filled = 0;
+        loop {
+            let mut tx = self.write().await?;
+            let pending = Sql::new(format!(
+                "SELECT id, first_name, last_name, email FROM users WHERE word_key = '' LIMIT {BACKFILL_ROWS}"
+            ));
+            let rows = tx.db().all(&pending).await?;
+            if rows.is_empty() {
+                return Ok(filled);
+            }
+            // One statement a batch: `VALUES` names its columns column1, column2 on both backends.
+            let mut sql = Sql::new("UPDATE users SET word_key = v.column2 FROM (VALUES ");
+            for (i, r) in rows.iter().enumerate() {
+                let key = search_key(
+                    &r.get::<String>("first_name")?,
+                    &r.get::<String>("last_name")?,
+                    &r.get::<String>("email")?,
+                );
+                sql.push(if i == 0 { "(" } else { ", (" })
+                    .arg(r.get::<i64>("id")?)
+                    .push(", ")
+                    .arg(word_key(&key))
+                    .push(")");
+            }
+            sql.push(") AS v WHERE users.id = v.column1");
+            tx.db().execute(&sql).await?;
+            tx.commit().await?;
+            filled += rows.len() as u64;
+        }
+    }
 }
 
 /// The columns [`User::from_row`] reads, on the users row `u`.
@@ -638,5 +706,21 @@ impl Store {
             .bind(email_key(email));
         let row = self.conn().await?.db().optional(&sql).await?;
         Ok(row.map(|r| r.get(0)).transpose()?.map(UserId))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{search_key, word_key};
+
+    #[test]
+    fn word_starts_split_names_and_emails_at_anything_but_letters_and_digits() {
+        let key = search_key("Ana", "O'Lima-Søndergaard", "LI.wang+2@Example.com");
+        assert_eq!(
+            word_key(&key),
+            " 2 a an c co e ex l li o s sø w wa ",
+            "one and two characters of each word, sorted, each once"
+        );
+        assert_eq!(word_key("x y"), " x y ", "a one-letter word has one start");
     }
 }

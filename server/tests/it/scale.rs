@@ -81,7 +81,20 @@ fn expected(all: &[Plain], q: &UserQuery) -> Vec<i64> {
         .iter()
         .filter(|u| match search.chars().count() {
             0 => true,
-            1 | 2 => u.name_key.starts_with(&search),
+            // One or two characters: a word of the name or email starting with their letters
+            // and digits (before any other character).
+            1 | 2 => {
+                let words = |s: &str| {
+                    s.split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                };
+                match words(&search).first() {
+                    None => true,
+                    Some(start) => words(&u.search_key).iter().any(|w| w.starts_with(start)),
+                }
+            }
             _ => u.search_key.contains(&search),
         })
         .filter(|u| q.status.is_none_or(|s| u.status == s.as_str()))
@@ -239,6 +252,14 @@ async fn the_list_returns_exactly_what_a_plain_scan_finds(db: &TestDb) {
         "a",
         "%",
         "_x",
+        // Word starts: a last name after an apostrophe, an accented first name, a word of the
+        // email's domain, a letter no word starts with, and a word of the email alone.
+        "br",
+        "É",
+        "sa",
+        "q",
+        "SM",
+        "@",
         "no-such-person",
     ];
     for s in searches {

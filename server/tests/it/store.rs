@@ -3,6 +3,7 @@
 use app::server::passwords;
 use app::store::{NewTenant, Store, StoreError, TenantId, UniqueField, UserId, now_ms};
 use app::users::model::{Status, UserType};
+use app::users::query::UserQuery;
 
 use crate::both;
 use crate::support::{
@@ -413,6 +414,96 @@ async fn migrations_are_idempotent(db: &TestDb) {
 }
 both!(migrations_rerun, migrations_are_idempotent);
 
+/// A search of one or two characters matches the start of any word of the first name, last
+/// name or email, in any letter case, and nothing else ("li" is inside "Ali" and "Emilia").
+async fn short_searches_match_the_start_of_any_word(db: &TestDb) {
+    let (t, _) = tenant(&db.store, "words").await;
+    let people = [
+        ("Liam", "Brown", "liam.brown@words.example", true),
+        ("Ana", "Lima", "ana.lima@words.example", true),
+        ("Wang", "Li", "wang@words.example", true),
+        ("Jo", "Park", "LI.wang@words.example", true),
+        ("Ali", "Emilia", "ali.emilia@words.example", false),
+        ("Sam", "O'Lisle", "sam@words.example", true),
+    ];
+    for (first, last, email, _) in people {
+        let user = app::users::model::NewUser::named(first, last, email, UserType::Agent);
+        db.store.create_user(t, None, &user, None).await.unwrap();
+    }
+    let emails = |text: &'static str| async move {
+        let q = UserQuery::from_pairs(|k| (k == "q").then_some(text));
+        let page = db.store.list_users(t, &q).await.unwrap();
+        let mut found: Vec<String> = page.rows.into_iter().map(|u| u.profile.email).collect();
+        found.sort();
+        (found, page.matches.count)
+    };
+    let mut want: Vec<String> = people
+        .iter()
+        .filter(|p| p.3)
+        .map(|p| p.2.to_string())
+        .collect();
+    want.sort();
+    for text in ["li", "LI", "Li "] {
+        let (found, count) = emails(text).await;
+        assert_eq!(found, want, "{text:?}");
+        assert_eq!(count, want.len() as i64, "{text:?}");
+    }
+    let (found, _) = emails("l").await;
+    assert!(
+        want.iter().all(|w| found.contains(w)),
+        "one letter: {found:?}"
+    );
+    assert!(!found.contains(&"ali.emilia@words.example".to_string()));
+    let (found, _) = emails("em").await;
+    assert_eq!(found, ["ali.emilia@words.example"], "the last name's start");
+    let (found, _) = emails("wo").await;
+    assert_eq!(
+        found.len(),
+        people.len() + 1,
+        "a word of every email's domain"
+    );
+}
+both!(short_searches, short_searches_match_the_start_of_any_word);
+
+/// Users stored before the word starts existed (migration 0007 adds `word_key` empty) are found
+/// by a short search once `migrate` has run: it fills their keys, in batches.
+async fn migrate_fills_the_word_starts_of_existing_users(db: &TestDb) {
+    let (t, _) = tenant(&db.store, "backfill").await;
+    let users: Vec<_> = (0..2_500)
+        .map(|i| omnibots::commands::demo_user(i, &[]))
+        .collect();
+    db.store.seed_users(t, &users).await.unwrap();
+    exec(&db.store, "UPDATE users SET word_key = ''")
+        .await
+        .unwrap();
+    let q = UserQuery::from_pairs(|k| (k == "q").then_some("ad"));
+    let before = db.store.list_users(t, &q).await.unwrap();
+    assert_eq!(before.matches.count, 0, "the emptied keys match nothing");
+    db.store.migrate().await.unwrap();
+    let after = db.store.list_users(t, &q).await.unwrap();
+    assert_eq!(
+        after.matches.count, 1,
+        "the admin again: admin@backfill.example"
+    );
+    let empty = match &db.store {
+        Store::Sqlite(p) => {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE word_key = ''")
+                .fetch_one(p)
+                .await
+        }
+        Store::Postgres(p) => {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE word_key = ''")
+                .fetch_one(p)
+                .await
+        }
+    };
+    assert_eq!(empty.unwrap(), 0, "every row filled, past the first batch");
+}
+both!(
+    word_start_backfill,
+    migrate_fills_the_word_starts_of_existing_users
+);
+
 /// Sign-in's one lookup: the same statement for an unknown workspace, an unknown email and a
 /// known account (issue "Security, second pass", 6), and only the tenant's own users.
 async fn sign_in_lookup_answers_every_case_in_one_statement(db: &TestDb) {
@@ -479,7 +570,7 @@ async fn search_stays_in_its_tenant_whatever_its_id(db: &TestDb) {
     }
     for (n, id) in ids.iter().enumerate() {
         for text in ["zorblat", "orblat", &format!("zorblat{n}")] {
-            let q = app::users::query::UserQuery::from_pairs(|k| (k == "q").then_some(text));
+            let q = UserQuery::from_pairs(|k| (k == "q").then_some(text));
             let page = db.store.list_users(TenantId(*id), &q).await.unwrap();
             assert_eq!(
                 page.matches.count,
