@@ -726,7 +726,7 @@ test('Refresh shows users added elsewhere without reloading the page', async ({ 
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
-  await page.route('**/api/list_users', async (route) => {
+  await page.route('**/api/users_table', async (route) => {
     await held;
     await route.continue();
   });
@@ -737,7 +737,7 @@ test('Refresh shows users added elsewhere without reloading the page', async ({ 
   await expect(page.getByRole('button', { name: 'Refreshing…' })).toBeVisible();
   release();
   await expect(page.getByRole('button', { name: 'Refresh', exact: true })).toBeVisible();
-  await page.unroute('**/api/list_users');
+  await page.unroute('**/api/users_table');
   await expect(userRow(page, email)).toBeVisible();
   await expect(userRow(page, email).getByText('viewer', { exact: true })).toBeVisible();
   await expectStats(page, 2, 2, 0);

@@ -216,6 +216,40 @@ pub struct UserPage {
     pub prev: Option<i64>,
 }
 
+/// One page of the table as the users page shows it: the rows as HTML rendered on the server
+/// (`components/rows.rs`), which the browser puts in the table's body as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TablePage {
+    pub matches: MatchCount,
+    pub next: Option<i64>,
+    pub prev: Option<i64>,
+    /// How many rows `html` holds.
+    pub rows: usize,
+    /// The rows' `<tr>` elements. Missing from the page's hydration data (see [`Shown`]).
+    #[serde(default)]
+    pub html: String,
+}
+
+/// A [`TablePage`] as the users page's resource holds it: serialised for hydration without its
+/// HTML, which the browser already has in the page (`inner_html` keeps the server's markup when
+/// it hydrates), so the table is not sent twice. Deserialised with an empty `html`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Shown(pub TablePage);
+
+impl Serialize for Shown {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let p = &self.0;
+        let mut out = s.serialize_struct("TablePage", 4)?;
+        out.serialize_field("matches", &p.matches)?;
+        out.serialize_field("next", &p.next)?;
+        out.serialize_field("prev", &p.prev)?;
+        out.serialize_field("rows", &p.rows)?;
+        out.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::users::model::{Choice, RoleOption, Status, UserInput, UserSummary, UserType};
-use crate::users::query::{UserPage, UserQuery};
+use crate::users::query::{TablePage, UserPage, UserQuery};
 
 /// The stat cards: exact counts for the whole tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,25 +41,33 @@ pub async fn get_user_stats() -> Result<UserStats, AppError> {
     .await
 }
 
-/// One page of the user table for the view in the URL.
+/// One page of the user table for the view in the URL, as data (for API clients).
 #[server(endpoint = "list_users", input = Json)]
 pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
+    as_admin(|a| async move { a.page(query).await }).await
+}
+
+/// One page of the user table for the view in the URL, its rows as the table's HTML: what the
+/// users page shows, on the server's render and on every reload in the browser.
+#[server(endpoint = "users_table", input = Json)]
+pub async fn users_table(query: UserQuery) -> Result<TablePage, AppError> {
     as_admin(|a| async move {
-        // The same bounds as a URL gives, whoever calls.
-        let query = UserQuery {
-            q: crate::users::query::clean_search(&query.q),
-            ..query
-        };
-        let page = a.state.store.list_users(a.tenant(), &query).await?;
-        let now = crate::store::now_ms();
-        Ok(UserPage {
-            rows: page.rows.into_iter().map(|u| a.summary(u, now)).collect(),
+        let page = a.page(query).await?;
+        Ok(TablePage {
             matches: page.matches,
             next: page.next,
             prev: page.prev,
+            rows: page.rows.len(),
+            html: crate::users::components::rows_html(page.rows),
         })
     })
     .await
+}
+
+/// One user of the tenant as stored now (the Edit dialog's form).
+#[server(endpoint = "get_user", input = Json)]
+pub async fn get_user(id: i64) -> Result<UserSummary, AppError> {
+    as_admin(|a| async move { a.fresh(crate::store::UserId(id)).await }).await
 }
 
 /// The tenant's roles, for the Role filter and the form.
@@ -239,6 +247,26 @@ impl Admin {
                 .map(|t| crate::users::time::label(t, now, tz)),
             version: u.version,
         }
+    }
+
+    /// One page of the table for `query`, bounded as a URL bounds it whoever calls.
+    async fn page(&self, query: UserQuery) -> Result<UserPage, AppError> {
+        let query = UserQuery {
+            q: crate::users::query::clean_search(&query.q),
+            ..query
+        };
+        let page = self.state.store.list_users(self.tenant(), &query).await?;
+        let now = crate::store::now_ms();
+        Ok(UserPage {
+            rows: page
+                .rows
+                .into_iter()
+                .map(|u| self.summary(u, now))
+                .collect(),
+            matches: page.matches,
+            next: page.next,
+            prev: page.prev,
+        })
     }
 
     /// The user as stored now.

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use app::error::AppError;
 use app::store::{Store, TenantId, UserId};
 use app::users::model::{RoleOption, UserType};
-use app::users::query::UserPage;
+use app::users::query::{TablePage, UserPage};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -41,6 +41,8 @@ const CASES: &[(&str, Access)] = &[
     ("/api/change_password", Access::Session),
     ("/api/user_stats", Access::Admin),
     ("/api/list_users", Access::Admin),
+    ("/api/users_table", Access::Admin),
+    ("/api/get_user", Access::Admin),
     ("/api/list_roles", Access::Admin),
     ("/api/list_timezones", Access::Admin),
     ("/api/create_user", Access::Admin),
@@ -95,10 +97,11 @@ async fn call(b: &mut Browser, path: &str, ids: &Ids) -> Reply {
             )
             .await
         }
-        "list_users" => {
+        "list_users" | "users_table" => {
             b.call_json(endpoint, query("", Some(ids.a_role), None, None))
                 .await
         }
+        "get_user" => b.call_json(endpoint, json!({ "id": ids.a_agent.0 })).await,
         "create_user" => {
             b.call_json(
                 endpoint,
@@ -144,7 +147,12 @@ async fn more_cross_tenant_calls(
             query("", None, None, Some(ids.a_agent.0)),
         ),
     ] {
-        out.push((what.to_string(), b.call_json("list_users", args).await));
+        out.push((
+            what.to_string(),
+            b.call_json("list_users", args.clone()).await,
+        ));
+        let table = b.call_json("users_table", args).await;
+        out.push((format!("{what}, as the table"), table));
     }
     for (what, status) in [("suspend", "suspended"), ("reactivate", "active")] {
         out.push((
@@ -285,6 +293,16 @@ fn nothing_of_a(what: &str, r: &Reply, ids: &Ids) {
             }
         }
     }
+    if let Ok(page) = serde_json::from_str::<TablePage>(&r.body) {
+        for id in [ids.a_admin.0, ids.a_agent.0] {
+            let attribute = format!("data-user=\"{id}\"");
+            assert!(
+                !page.html.contains(&attribute),
+                "{what}: a row of A: {}",
+                page.html
+            );
+        }
+    }
     if let Ok(roles) = serde_json::from_str::<Vec<RoleOption>>(&r.body) {
         for role in &roles {
             assert!(
@@ -379,8 +397,10 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
         nothing_of_a(&format!("{path} as B's admin"), &r, &ids);
         let expected_err = match path.strip_prefix("/api/").unwrap() {
             "sign_in" => Some(AppError::SignInFailed),
-            "create_user" | "list_users" => None,
-            "update_user" | "reset_password" | "set_user_status" => Some(AppError::NotFound),
+            "create_user" | "list_users" | "users_table" => None,
+            "update_user" | "reset_password" | "set_user_status" | "get_user" => {
+                Some(AppError::NotFound)
+            }
             _ => None,
         };
         match (&expected_err, path.strip_prefix("/api/").unwrap()) {
@@ -396,6 +416,11 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
             (None, "list_users") => {
                 let page: UserPage = serde_json::from_str(&r.body).unwrap();
                 assert!(page.rows.is_empty(), "A's role filters nothing in");
+            }
+            (None, "users_table") => {
+                let page: TablePage = serde_json::from_str(&r.body).unwrap();
+                assert_eq!(page.rows, 0, "A's role filters nothing in");
+                assert!(!page.html.contains("<tr"), "{}", page.html);
             }
             (None, "user_stats") => {
                 let stats: Value = serde_json::from_str(&r.body).unwrap();

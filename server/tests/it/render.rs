@@ -382,6 +382,40 @@ async fn each_icon_is_defined_once_per_page(db: &TestDb) {
 }
 both!(icons_once, each_icon_is_defined_once_per_page);
 
+/// The table is in the page once: its rows are markup, and the hydration data (the scripts
+/// after `</html>`) carries the page's counts and cursors but none of the rows.
+async fn the_hydration_data_does_not_repeat_the_table(db: &TestDb) {
+    let (t, _, agent) = tenant_with_users(&db.store, "acme").await;
+    let server = start(db).await;
+    let mut admin = admin_browser(&server, "acme").await;
+    let page = admin.get("/?size=50").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let (document, hydration) = page.body.split_once("</html>").expect("a whole document");
+    // (The admin's own name and email are in the hydration data once, as the signed-in viewer.)
+    for shown in ["agent@acme.example", "icon-btn", "badge-type-agent"] {
+        assert!(document.contains(shown), "{shown} is in the table");
+        assert!(
+            !hydration.contains(shown),
+            "{shown} is not sent again: {hydration}"
+        );
+    }
+    let row = format!("data-user=\"{}\"", agent.0);
+    assert_eq!(
+        document.matches(&row).count(),
+        3,
+        "the agent's three buttons"
+    );
+    let count = db.store.tenant_counts(t).await.unwrap().total;
+    assert!(
+        document.contains(&format!("{count} users")),
+        "the match count is rendered"
+    );
+}
+both!(
+    hydration_without_rows,
+    the_hydration_data_does_not_repeat_the_table
+);
+
 /// At scale, outside CI: see the module's header for the command.
 #[test]
 #[ignore = "50,000 loads per database and runtime size; run by hand in a release build"]

@@ -1,75 +1,53 @@
-//! The icon buttons of a row: Edit, Reset password, and Suspend or Reactivate.
+//! What the row buttons do. The rows are the server's HTML (`rows.rs`), so one click listener on
+//! the table body serves them all: it finds the button clicked, reads whom and what from its
+//! `data-` attributes, and opens the dialog (focus returns to the button by its id) or
+//! reactivates.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
-use super::icons;
-use super::state::{Dialog, PageState};
-use crate::users::model::{Status, UserSummary};
-use crate::users::server::set_user_status;
+use super::state::{Dialog, PageState, RowUser};
+use crate::users::model::Status;
+use crate::users::server::{get_user, set_user_status};
 
-/// Edit, Reset password and Suspend / Reactivate for one user. Each button names the action
-/// and the user, for screen readers and as a tooltip.
-#[component]
-pub fn RowActions(user: UserSummary, state: PageState) -> impl IntoView {
-    let name = user.full_name();
-    let id = user.id;
-    let open = move |dialog: Dialog, focus: String| state.dialog.set(Some((dialog, focus)));
-    let edit_label = format!("Edit {name}");
-    let reset_label = format!("Reset password of {name}");
-    let (toggle_label, suspending) = match user.status {
-        Status::Active => (format!("Suspend {name}"), true),
-        Status::Suspended => (format!("Reactivate {name}"), false),
+/// The table body's click listener.
+pub fn on_row_click(ev: leptos::ev::MouseEvent, state: PageState) {
+    let Some(button) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("button[data-action]").ok().flatten())
+    else {
+        return;
     };
-    let (edit, reset) = (user.clone(), user.clone());
-    view! {
-        <div class="icon-btns">
-            {icon_button(format!("edit-{id}"), edit_label, false, icons::pencil().into_any(), move |focus| {
-                open(Dialog::Edit(edit.clone()), focus)
-            })}
-            {icon_button(format!("reset-{id}"), reset_label, false, icons::lock_reset().into_any(), move |focus| {
-                open(Dialog::ConfirmReset(reset.clone()), focus)
-            })}
-            {icon_button(
-                format!("status-{id}"),
-                toggle_label,
-                suspending,
-                if suspending { icons::person_off().into_any() } else { icons::person_check().into_any() },
-                move |focus| {
-                    if suspending {
-                        open(Dialog::ConfirmSuspend(user.clone()), focus);
-                    } else {
-                        reactivate(state, id);
-                    }
-                },
-            )}
-        </div>
+    let attr = |name: &str| button.get_attribute(name).unwrap_or_default();
+    let Ok(id) = attr("data-user").parse::<i64>() else {
+        return;
+    };
+    let user = RowUser {
+        id,
+        name: attr("data-name"),
+    };
+    let focus = button.id();
+    let open = move |dialog: Dialog| state.dialog.set(Some((dialog, focus)));
+    match attr("data-action").as_str() {
+        "edit" => edit(state, id, open),
+        "reset" => open(Dialog::ConfirmReset(user)),
+        "suspend" => open(Dialog::ConfirmSuspend(user)),
+        "reactivate" => reactivate(state, id),
+        _ => {}
     }
 }
 
-/// One icon button named by `label` (for screen readers and as a tooltip); `on_click` gets the
-/// button's id, where focus returns after a dialog.
-fn icon_button(
-    id: String,
-    label: String,
-    danger: bool,
-    icon: AnyView,
-    on_click: impl Fn(String) + 'static,
-) -> impl IntoView {
-    let focus = id.clone();
-    view! {
-        <button
-            type="button"
-            class="icon-btn"
-            class:icon-btn-danger=danger
-            id=id
-            aria-label=label.clone()
-            data-tooltip=label
-            on:click=move |_| on_click(focus.clone())
-        >
-            {icon}
-        </button>
-    }
+/// Edit opens on the user as stored now, read first: the row may be older than the last
+/// change, and it holds only what the table shows.
+fn edit(state: PageState, id: i64, open: impl FnOnce(Dialog) + 'static) {
+    spawn_local(async move {
+        match get_user(id).await {
+            Ok(user) => open(Dialog::Edit(Box::new(user))),
+            Err(e) => state.fail(e),
+        }
+    });
 }
 
 /// Reactivating needs no confirmation.

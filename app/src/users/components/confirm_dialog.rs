@@ -3,10 +3,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::state::{Dialog, PageState};
+use super::state::{Dialog, PageState, RowUser};
 use crate::error::AppError;
 use crate::ui::Modal;
-use crate::users::model::{Status, UserSummary};
+use crate::users::model::Status;
 use crate::users::server::{reset_password, set_user_status};
 
 /// The two actions that ask first.
@@ -20,11 +20,10 @@ pub enum Confirm {
 
 /// "Reset password?" or "Suspend?": says what will happen, and does it on confirm.
 #[component]
-pub fn ConfirmDialog(kind: Confirm, user: UserSummary, state: PageState) -> impl IntoView {
+pub fn ConfirmDialog(kind: Confirm, user: RowUser, state: PageState) -> impl IntoView {
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
-    let name = user.full_name();
-    let id = user.id;
+    let RowUser { id, name } = user;
     let (title, text, button, busy, class) = match kind {
         Confirm::Reset => (
             format!("Reset the password of {name}?"),
@@ -52,7 +51,7 @@ pub fn ConfirmDialog(kind: Confirm, user: UserSummary, state: PageState) -> impl
                 Confirm::Reset => reset_password(id).await.map(|issued| {
                     state.changed();
                     let next = Dialog::Password {
-                        issued,
+                        issued: Box::new(issued),
                         created: false,
                     };
                     state.dialog.set(Some((next, format!("reset-{id}"))));

@@ -53,21 +53,25 @@ fn icon(href: &'static str) -> impl IntoView {
 }
 
 /// Edit.
+#[cfg(feature = "ssr")]
 pub fn pencil() -> impl IntoView {
     icon("#icon-pencil")
 }
 
 /// Reset password.
+#[cfg(feature = "ssr")]
 pub fn lock_reset() -> impl IntoView {
     icon("#icon-lock-reset")
 }
 
 /// Suspend.
+#[cfg(feature = "ssr")]
 pub fn person_off() -> impl IntoView {
     icon("#icon-person-off")
 }
 
 /// Reactivate.
+#[cfg(feature = "ssr")]
 pub fn person_check() -> impl IntoView {
     icon("#icon-person-check")
 }

@@ -5,9 +5,13 @@ mod confirm_dialog;
 mod filter_bar;
 mod icons;
 mod password_dialog;
+#[cfg(feature = "ssr")]
+mod rows;
 mod state;
 mod table;
 mod user_dialog;
 mod users_page;
 
+#[cfg(feature = "ssr")]
+pub use rows::rows_html;
 pub use users_page::UsersPage;

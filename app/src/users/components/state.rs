@@ -8,15 +8,23 @@ use crate::users::model::UserSummary;
 use crate::users::query::UserQuery;
 use crate::users::server::IssuedPassword;
 
+/// The user a row button acts on, as its `data-` attributes tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowUser {
+    pub id: i64,
+    pub name: String,
+}
+
 /// Which dialog is open.
 #[derive(Debug, Clone)]
 pub enum Dialog {
     Create,
-    Edit(UserSummary),
-    ConfirmReset(UserSummary),
-    ConfirmSuspend(UserSummary),
+    /// Edit this user (read afresh when its Edit button is pressed: the row may be older).
+    Edit(Box<UserSummary>),
+    ConfirmReset(RowUser),
+    ConfirmSuspend(RowUser),
     Password {
-        issued: IssuedPassword,
+        issued: Box<IssuedPassword>,
         created: bool,
     },
 }

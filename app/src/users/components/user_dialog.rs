@@ -106,7 +106,7 @@ pub fn UserDialog(
                         state.changed();
                         state.dialog.set(Some((
                             Dialog::Password {
-                                issued,
+                                issued: Box::new(issued),
                                 created: true,
                             },
                             "add-user".into(),

@@ -17,8 +17,8 @@ use crate::error::AppError;
 use crate::ui::ErrorPanel;
 use crate::users::format::group_thousands;
 use crate::users::model::RoleOption;
-use crate::users::query::UserQuery;
-use crate::users::server::{UserStats, get_user_stats, list_roles, list_users};
+use crate::users::query::{Shown, UserQuery};
+use crate::users::server::{UserStats, get_user_stats, list_roles, users_table};
 
 /// The view the table shows: the URL's query and the refresh count it was loaded for.
 type ViewKey = (UserQuery, u32);
@@ -43,11 +43,12 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
     };
     let wanted = Memo::new(move |_| (query.get(), state.refresh.get()));
     // Each page of users carries the view it was loaded for, so the browser can tell that the
-    // table still shows an older one.
+    // table still shows an older one. Its rows are HTML, left out of the hydration data
+    // (`Shown`): the page holds them already.
     let page = Resource::new(
         move || wanted.get(),
         |key: ViewKey| async move {
-            let page = list_users(key.0.clone()).await;
+            let page = users_table(key.0.clone()).await.map(Shown);
             (key, page)
         },
     );
@@ -112,7 +113,7 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
                     #[cfg(feature = "hydrate")]
                     shown.set(Some(key.clone()));
                     match result {
-                        Ok(p) => view! {
+                        Ok(Shown(p)) => view! {
                             <p class="match-count" role="status" aria-live="polite">{p.matches.label()}</p>
                             <div class:is-refreshing=move || wanted.with(|w| *w != key)>
                                 <UserTable page=p state />
@@ -144,7 +145,7 @@ fn OpenDialog(
     match dialog {
         Dialog::Create | Dialog::Edit(_) => {
             let user = match dialog {
-                Dialog::Edit(u) => Some(u),
+                Dialog::Edit(u) => Some(*u),
                 _ => None,
             };
             view! {
@@ -167,7 +168,7 @@ fn OpenDialog(
             view! { <ConfirmDialog kind=Confirm::Suspend user state /> }.into_any()
         }
         Dialog::Password { issued, created } => {
-            view! { <PasswordDialog issued created state /> }.into_any()
+            view! { <PasswordDialog issued=*issued created state /> }.into_any()
         }
     }
 }

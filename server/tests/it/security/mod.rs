@@ -38,6 +38,8 @@ const FUNCTIONS: &[(&str, Enc)] = &[
     ("list_roles", Enc::Form),
     ("list_timezones", Enc::Form),
     ("list_users", Enc::Json),
+    ("users_table", Enc::Json),
+    ("get_user", Enc::Json),
     ("create_user", Enc::Json),
     ("update_user", Enc::Json),
     ("reset_password", Enc::Json),

@@ -44,7 +44,8 @@ fn valid_args(endpoint: &str, agent: &UserSummary) -> (Enc, Vec<u8>) {
             ("new_password", NEW_PASSWORD),
             ("confirm_password", NEW_PASSWORD),
         ]),
-        "list_users" => json(json!({ "query": user_query("") })),
+        "list_users" | "users_table" => json(json!({ "query": user_query("") })),
+        "get_user" => json(json!({ "id": agent.id })),
         "create_user" => json(json!({
             "form": user_form("Mallory", "Tester", "mallory@acme.example"), "user_type": "tenant_admin"
         })),
