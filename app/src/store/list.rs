@@ -42,6 +42,14 @@ fn like_escape(s: &str) -> String {
 /// Past this many matches a search reads the sort index in order rather than its own index.
 const BROAD_SEARCH_MATCHES: i64 = 2_000;
 
+/// How many rows of the sort index a broad word start reads for its page before it collects
+/// its holders from the word index instead. A word start is often one first name: thousands of
+/// holders, all in one stretch of the name (and email) order, so reading the sort index until
+/// the page is full could read half the tenant ("li" at a million users: 0.9 s). Within this
+/// many rows a spread-out word start fills its page; a clustered one is collected and sorted
+/// (tens of thousands of holders at most, or it would not be clustered).
+const WORD_SCAN_ROWS: i64 = 10_000;
+
 /// Searches this short or shorter match the start of a word: a trigram index needs three
 /// characters.
 pub const PREFIX_SEARCH_MAX_CHARS: usize = 2;
@@ -238,11 +246,15 @@ impl Store {
         // The count and the page are independent reads: two connections, both cores.
         let counting = async { self.conn().await?.db().scalar::<i64>(&count).await };
         let paging = async {
-            let fetched = self.conn().await?.db().all(&sql).await?;
-            fetched
-                .iter()
-                .map(User::from_row)
-                .collect::<Result<Vec<_>, _>>()
+            let rows = self.page_rows(&sql).await?;
+            // A broad word start read a bounded stretch of the sort index: a page short of
+            // full may have more holders further on, so collect them instead.
+            if broad && matches!(Search::of(q), Search::WordStart(_)) && rows.len() as i64 <= size {
+                return self
+                    .page_rows(&self.page_statement(tenant, q, false).await?)
+                    .await;
+            }
+            Ok(rows)
         };
         let (matched, mut rows) = tokio::try_join!(counting, paging)?;
 
@@ -274,8 +286,26 @@ impl Store {
         })
     }
 
+    /// The users a page statement reads.
+    async fn page_rows(&self, sql: &Sql) -> Result<Vec<User>, StoreError> {
+        let fetched = self.conn().await?.db().all(sql).await?;
+        fetched.iter().map(User::from_row).collect()
+    }
+
     /// The capped match count of `q` (through an FTS5 table on SQLite).
     pub fn count_statement(&self, tenant: TenantId, q: &UserQuery) -> Sql {
+        // SQLite, a word start and no filter: the word index alone counts (no row is read). Its
+        // tenant token is the tenant's own below 2^24; past that, tokens wrap and each row's
+        // tenant is checked below.
+        if let (Store::Sqlite(_), Search::WordStart(word)) = (self, Search::of(q))
+            && q.status.is_none()
+            && q.user_type.is_none()
+            && q.role.is_none()
+            && tenant.0 < 1 << 24
+        {
+            return Self::held_fts("users_words", fts_query(tenant, "word_key", &word))
+                .bind(MATCH_COUNT_CAP + 1);
+        }
         let mut count = Sql::default();
         count.push("SELECT COUNT(*) FROM (SELECT 1");
         let plan = if matches!(self, Store::Sqlite(_)) {
@@ -330,8 +360,9 @@ impl Store {
     /// The rows of a page, one more than the page size to know whether a next page exists.
     /// A `broad` search reads the sort index in order and checks each row until the page is
     /// full (a few thousand rows at most), which beats collecting and sorting every match from
-    /// the search index; a rare one goes through the search index. Public so the benchmark
-    /// can time the bare SQL.
+    /// the search index; a rare one goes through the search index. A broad word start reads
+    /// at most `WORD_SCAN_ROWS` rows of the sort index. Public so the benchmark can time the
+    /// bare SQL.
     pub async fn page_statement(
         &self,
         tenant: TenantId,
@@ -359,6 +390,45 @@ impl Store {
             None => None,
             Some(id) => self.cursor_key(tenant, q.sort, id).await?.map(|k| (k, id)),
         };
+        let after_cursor = |sql: &mut Sql| {
+            if let Some((k, id)) = cursor.clone() {
+                sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
+                    .arg(k)
+                    .push(", ")
+                    .arg(id)
+                    .push(")");
+            }
+        };
+        let search = Search::of(q);
+        if broad && let Search::WordStart(word) = &search {
+            // The first `WORD_SCAN_ROWS` rows of the sort index that pass the filters, then
+            // their holders of the word start (if the page comes out short, `list_users`
+            // collects the holders instead). On PostgreSQL the name index carries `word_key`.
+            let everyone = UserQuery {
+                q: String::new(),
+                ..q.clone()
+            };
+            let mut sql = Sql::new(format!(
+                "SELECT {} FROM users u WHERE u.tenant_id = ",
+                *USER_COLUMNS
+            ));
+            sql.arg(tenant).push(&format!(
+                " AND u.id IN (SELECT s.id FROM (SELECT u.id, {key} AS sort_key, u.word_key"
+            ));
+            filtered(&mut sql, tenant, &everyone, Plan::Bypass);
+            after_cursor(&mut sql);
+            sql.push(&format!(
+                " ORDER BY {key} {dir}, u.id {dir} LIMIT {WORD_SCAN_ROWS}) s \
+                 WHERE s.word_key LIKE "
+            ))
+            .arg(format!("% {} %", like_escape(&word)))
+            .push(&format!(
+                " ESCAPE '\\' ORDER BY s.sort_key {dir}, s.id {dir} LIMIT "
+            ))
+            .arg(size + 1)
+            .push(&format!(") ORDER BY {key} {dir}, u.id {dir}"));
+            return Ok(sql);
+        }
         let mut sql = Sql::default();
         // PostgreSQL, broad search: the ids of the page first, from the name index alone (it
         // holds the searched text and the filtered columns), then their rows.
@@ -374,14 +444,20 @@ impl Store {
             sql.push(&format!("SELECT {}", *USER_COLUMNS));
         }
         filtered(&mut sql, tenant, q, plan);
-        if let Some((k, id)) = cursor {
-            sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
-                .arg(k)
-                .push(", ")
-                .arg(id)
-                .push(")");
-        }
-        sql.push(&format!(" ORDER BY {key} {dir}, u.id {dir} LIMIT "))
+        after_cursor(&mut sql);
+        // PostgreSQL, a rare word start: its holders from the GIN index, sorted. Ordered by the
+        // bare sort key, the planner reads the sort index in order instead, expecting holders
+        // spread through it; a first name's holders sit in one stretch of the name order, and
+        // "li" read half a million rows (2.4 s). The expression keeps the order but no index
+        // serves it.
+        let order = match (plan, &search, q.sort) {
+            (Plan::Index, Search::WordStart(_), SortKey::LastLogin | SortKey::Created) => {
+                format!("{key} + 0")
+            }
+            (Plan::Index, Search::WordStart(_), _) => format!("({key} || '')"),
+            _ => key.to_string(),
+        };
+        sql.push(&format!(" ORDER BY {order} {dir}, u.id {dir} LIMIT "))
             .arg(size + 1);
         if ids_first {
             sql.push(&format!(") ORDER BY {key} {dir}, u.id {dir}"));

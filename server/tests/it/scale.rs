@@ -2,8 +2,8 @@
 //! sort and keyset page compared with a brute-force filter over a few thousand generated users,
 //! on both databases.
 
-use app::store::{Store, TenantId, UserId};
-use app::users::model::{Status, UserType};
+use app::store::{SeedUser, Store, TenantId, UserId};
+use app::users::model::{NewUser, Status, UserType};
 use app::users::query::{SortKey, UserQuery};
 
 use crate::both;
@@ -324,4 +324,61 @@ async fn the_list_returns_exactly_what_a_plain_scan_finds(db: &TestDb) {
 both!(
     brute_force,
     the_list_returns_exactly_what_a_plain_scan_finds
+);
+
+/// A word start held by thousands of users who all sort after the first `WORD_SCAN_ROWS` rows
+/// (one first name, late in the name order): the bounded read of the sort index finds none of
+/// them, and the page comes from collecting the holders instead, every page exact both ways.
+async fn a_clustered_word_start_is_found_past_the_bounded_scan(db: &TestDb) {
+    let (t, _) = tenant(&db.store, "cluster").await;
+    let person = |first: &str, last: String, email: String| SeedUser {
+        user: NewUser::named(first, &last, &email, UserType::Agent),
+        last_login_at: None,
+        created_at: None,
+    };
+    let mut users: Vec<SeedUser> = (0..10_500)
+        .map(|i| {
+            person(
+                "Aaron",
+                format!("Abbott{i}"),
+                format!("aaron{i}@cluster.example"),
+            )
+        })
+        .collect();
+    users.extend((0..2_100).map(|i| {
+        person(
+            "Zygmunt",
+            format!("Zed{i}"),
+            format!("z{i}@cluster.example"),
+        )
+    }));
+    for chunk in users.chunks(2_000) {
+        db.store.seed_users(t, chunk).await.unwrap();
+    }
+    let all = everything(&db.store, t).await;
+    for (sort, desc) in [
+        (SortKey::Name, false),
+        (SortKey::Email, false),
+        (SortKey::Name, true),
+        (SortKey::Created, false),
+    ] {
+        let q = UserQuery {
+            q: "zy".into(),
+            sort,
+            desc,
+            size: 100,
+            ..UserQuery::default()
+        };
+        let want = expected(&all, &q);
+        assert_eq!(want.len(), 2_100);
+        assert!(
+            db.store.broad_search(t, &q).await.unwrap(),
+            "more than 2,000 holders"
+        );
+        walk(&db.store, t, &q, &want).await;
+    }
+}
+both!(
+    clustered_word_start,
+    a_clustered_word_start_is_found_past_the_bounded_scan
 );
