@@ -421,7 +421,7 @@ impl Store {
                 " ORDER BY {key} {dir}, u.id {dir} LIMIT {WORD_SCAN_ROWS}) s \
                  WHERE s.word_key LIKE "
             ))
-            .arg(format!("% {} %", like_escape(&word)))
+            .arg(format!("% {} %", like_escape(word)))
             .push(&format!(
                 " ESCAPE '\\' ORDER BY s.sort_key {dir}, s.id {dir} LIMIT "
             ))
