@@ -377,6 +377,30 @@ async fn a_clustered_word_start_is_found_past_the_bounded_scan(db: &TestDb) {
         );
         walk(&db.store, t, &q, &want).await;
     }
+    // Past the count's cap: exact from the tenant's counters when nothing but the status
+    // filters, "10,000+" for a search.
+    let everyone = db.store.list_users(t, &UserQuery::default()).await.unwrap();
+    assert_eq!(everyone.matches.count, all.len() as i64);
+    assert!(!everyone.matches.capped);
+    let active = UserQuery {
+        status: Some(Status::Active),
+        ..UserQuery::default()
+    };
+    let active = db.store.list_users(t, &active).await.unwrap();
+    assert_eq!(
+        active.matches.count,
+        all.len() as i64,
+        "nobody is suspended"
+    );
+    let aarons = UserQuery {
+        q: "aaron".into(),
+        ..UserQuery::default()
+    };
+    let aarons = db.store.list_users(t, &aarons).await.unwrap();
+    assert_eq!(
+        (aarons.matches.count, aarons.matches.capped),
+        (10_000, true)
+    );
 }
 both!(
     clustered_word_start,
