@@ -83,6 +83,15 @@ impl Search {
             None => Search::Everyone,
         }
     }
+
+    /// SQLite: the FTS5 table, column and phrase that find this search's rows.
+    fn fts(&self) -> Option<(&'static str, &'static str, &str)> {
+        match self {
+            Search::Everyone => None,
+            Search::WordStart(word) => Some(("users_words", "word_key", word)),
+            Search::Substring(text) => Some(("users_search", "search_key", text)),
+        }
+    }
 }
 
 /// How a search finds its rows.
@@ -124,34 +133,22 @@ fn fts_query(tenant: TenantId, column: &str, phrase: &str) -> String {
 /// them instead, a token of `word_key`, found through the word index of each backend.
 fn filtered(sql: &mut Sql, tenant: TenantId, q: &UserQuery, plan: Plan) {
     sql.push(" FROM users u WHERE u.tenant_id = ").arg(tenant);
-    match (Search::of(q), plan) {
-        (Search::Everyone, _) => {}
-        (Search::Substring(text), Plan::Table) => {
-            // Its candidates, then the LIKE on the survivors' rows, which keeps the exact
-            // meaning (a trigram match is only likely).
-            candidates(
-                sql,
-                tenant,
-                q,
-                "users_search",
-                fts_query(tenant, "search_key", &text),
-            );
+    let search = Search::of(q);
+    if plan == Plan::Table
+        && let Some((table, column, phrase)) = search.fts()
+    {
+        // The candidates of the FTS5 table whose filters hold. A word token matches exactly;
+        // a trigram match is only likely, so the LIKE on the survivors' rows keeps the meaning.
+        candidates(sql, tenant, q, table, fts_query(tenant, column, phrase));
+        if let Search::Substring(text) = &search {
             sql.push(" AND u.search_key LIKE ")
-                .arg(format!("%{}%", like_escape(&text)))
+                .arg(format!("%{}%", like_escape(text)))
                 .push(" ESCAPE '\\'");
-            return;
         }
-        (Search::WordStart(word), Plan::Table) => {
-            // A token match is exact: nothing to check on the row.
-            candidates(
-                sql,
-                tenant,
-                q,
-                "users_words",
-                fts_query(tenant, "word_key", &word),
-            );
-            return;
-        }
+        return;
+    }
+    match (search, plan) {
+        (Search::Everyone, _) | (_, Plan::Table) => {}
         (Search::Substring(text), Plan::Index | Plan::Bypass) => {
             let column = if plan == Plan::Bypass {
                 "(u.search_key || '')"
@@ -240,7 +237,6 @@ impl Store {
         let size = q.page_size() as i64;
         // Going back a page reads backwards from the cursor, then flips the rows.
         let backwards = q.before.is_some();
-        let count = self.count_statement(tenant, q);
         let broad = self.broad_search(tenant, q).await?;
         let sql = self.page_statement(tenant, q, broad).await?;
         // The count and the page are independent reads: two connections, both cores. With no
@@ -257,6 +253,7 @@ impl Store {
                     Some(Status::Suspended) => c.suspended,
                 });
             }
+            let count = self.count_statement(tenant, q);
             self.conn().await?.db().scalar::<i64>(&count).await
         };
         let paging = async {
@@ -344,14 +341,15 @@ impl Store {
     /// SQLite the FTS5 table alone answers (no row is read), on PostgreSQL the tenant's part of
     /// the GIN index.
     pub async fn broad_search(&self, tenant: TenantId, q: &UserQuery) -> Result<bool, StoreError> {
-        let sql = match (Search::of(q), self) {
+        let search = Search::of(q);
+        let sql = match (search, self) {
             (Search::Everyone, _) => return Ok(false),
-            (Search::Substring(text), Store::Sqlite(_)) => {
-                Self::held_fts("users_search", fts_query(tenant, "search_key", &text))
-            }
-            (Search::WordStart(word), Store::Sqlite(_)) => {
-                Self::held_fts("users_words", fts_query(tenant, "word_key", &word))
-            }
+            (search, Store::Sqlite(_)) => match search.fts() {
+                Some((table, column, phrase)) => {
+                    Self::held_fts(table, fts_query(tenant, column, phrase))
+                }
+                None => return Ok(false),
+            },
             (Search::Substring(text), Store::Postgres(_)) => Sql::new(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE u.tenant_id = $1
                    AND u.search_key LIKE $2 ESCAPE '\\' LIMIT $3) held",
