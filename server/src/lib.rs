@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod commands;
+pub mod compress;
 pub mod guard;
 pub mod metrics;
 pub mod security;
@@ -16,13 +17,10 @@ use app::store::Store;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
-use axum::http::{Extensions, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
-use tower_http::compression::Predicate;
-use tower_http::compression::predicate::DefaultPredicate;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -109,10 +107,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         ))
         .with_state(options)
         .merge(health)
-        .layer(
-            tower_http::compression::CompressionLayer::new()
-                .compress_when(DefaultPredicate::new().and(is_page)),
-        )
+        .layer(axum::middleware::from_fn(compress::layer))
         // A bug that panics in a handler answers 500, instead of dropping the connection; the
         // panic hook has logged and counted it.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
@@ -133,18 +128,6 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
                 .on_response(log_reply),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-}
-
-/// Whether a reply is compressed (brotli or gzip, as the browser accepts): pages are, server
-/// function replies are not. Two of those carry a temporary password, and a compressed reply
-/// that also holds something the caller chose gives the secret away by its length (BREACH). A
-/// page holds nothing secret besides what it shows: no token, no password (the session cookie
-/// is a header, the CSP nonce is new in every reply).
-fn is_page(_: StatusCode, _: axum::http::Version, headers: &HeaderMap, _: &Extensions) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"))
 }
 
 /// The span of one request: its id, method and path. Never the query, headers (cookies) or

@@ -7,6 +7,12 @@ use app::server::{AppState, Settings, config::SETTINGS_HELP};
 use clap::{Parser, Subcommand};
 use omnibots::commands::{self, CreateTenant};
 
+/// mimalloc instead of glibc's malloc: rendering a page allocates thousands of small strings
+/// and frees them at the reply, across the runtime's threads, and glibc's allocator was about a
+/// fifth of the server's CPU under load (docs/PERFORMANCE.md, issue #13).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "omnibots",
