@@ -209,8 +209,7 @@ mod tests {
 
         let gz = Coding::Gzip.encode(page.as_bytes()).unwrap();
         let mut back = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut back)
-            .unwrap();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut back).unwrap();
         assert_eq!(back, page.as_bytes());
     }
 }
