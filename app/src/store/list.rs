@@ -132,21 +132,27 @@ fn fts_query(tenant: TenantId, column: &str, phrase: &str) -> String {
 /// the trigram index of each backend; one or two characters match the start of any word of
 /// them instead, a token of `word_key`, found through the word index of each backend.
 fn filtered(sql: &mut Sql, tenant: TenantId, q: &UserQuery, plan: Plan) {
-    sql.push(" FROM users u WHERE u.tenant_id = ").arg(tenant);
     let search = Search::of(q);
     if plan == Plan::Table
         && let Some((table, column, phrase)) = search.fts()
     {
-        // The candidates of the FTS5 table whose filters hold. A word token matches exactly;
-        // a trigram match is only likely, so the LIKE on the survivors' rows keeps the meaning.
-        candidates(sql, tenant, q, table, fts_query(tenant, column, phrase));
-        if let Search::Substring(text) = &search {
-            sql.push(" AND u.search_key LIKE ")
-                .arg(format!("%{}%", like_escape(text)))
-                .push(" ESCAPE '\\'");
-        }
+        // The FTS5 table's rows whose filters hold, the filters checked on the narrow
+        // `users_filter_probe` index (it also holds the name, for sorting): no wide row is read.
+        // Both FTS5 tables match exactly (a token of `word_key`; a case-sensitive substring of
+        // the lower-cased `search_key`, migrations/sqlite/0008_search_from_indexes.sql). Named,
+        // or SQLite may walk the whole tenant in `users_by_name`, which holds the same columns
+        // in name order, testing each row against the FTS5 list.
+        sql.push(" FROM users u INDEXED BY users_filter_probe WHERE u.tenant_id = ")
+            .arg(tenant)
+            .push(&format!(
+                " AND u.id IN (SELECT rowid FROM {table} WHERE {table} MATCH "
+            ))
+            .arg(fts_query(tenant, column, phrase))
+            .push(")");
+        filters(sql, "u", q);
         return;
     }
+    sql.push(" FROM users u WHERE u.tenant_id = ").arg(tenant);
     match (search, plan) {
         (Search::Everyone, _) | (_, Plan::Table) => {}
         (Search::Substring(text), Plan::Index | Plan::Bypass) => {
@@ -171,21 +177,6 @@ fn filtered(sql: &mut Sql, tenant: TenantId, q: &UserQuery, plan: Plan) {
         }
     }
     filters(sql, "u", q);
-}
-
-/// SQLite: the rows the FTS5 `query` of `table` finds whose filters hold. The filters are
-/// checked on the narrow `users_filter_probe` index (a covering index: no wide row is read),
-/// so only the survivors' rows are fetched.
-fn candidates(sql: &mut Sql, tenant: TenantId, q: &UserQuery, table: &str, query: String) {
-    sql.push(&format!(
-        " AND u.id IN (SELECT c.id FROM users c WHERE c.id IN \
-           (SELECT rowid FROM {table} WHERE {table} MATCH "
-    ))
-    .arg(query)
-    .push(") AND c.tenant_id = ")
-    .arg(tenant);
-    filters(sql, "c", q);
-    sql.push(")");
 }
 
 /// The status, type and role filters of `q` on the users row `alias`.
@@ -312,16 +303,17 @@ impl Store {
 
     /// The capped match count of `q` (through an FTS5 table on SQLite).
     pub fn count_statement(&self, tenant: TenantId, q: &UserQuery) -> Sql {
-        // SQLite, a word start and no filter: the word index alone counts (no row is read). Its
+        // SQLite, a search and no filter: its FTS5 table alone counts (no row is read). The
         // tenant token is the tenant's own below 2^24; past that, tokens wrap and each row's
         // tenant is checked below.
-        if let (Store::Sqlite(_), Search::WordStart(word)) = (self, Search::of(q))
+        let search = Search::of(q);
+        if let (Store::Sqlite(_), Some((table, column, phrase))) = (self, search.fts())
             && q.status.is_none()
             && q.user_type.is_none()
             && q.role.is_none()
             && tenant.0 < 1 << 24
         {
-            return Self::held_fts("users_words", fts_query(tenant, "word_key", &word))
+            return Self::held_fts(table, fts_query(tenant, column, phrase))
                 .bind(MATCH_COUNT_CAP + 1);
         }
         let mut count = Sql::default();
@@ -428,8 +420,9 @@ impl Store {
                 ..q.clone()
             };
             let mut sql = Sql::new(format!(
-                "SELECT {} FROM users u WHERE u.tenant_id = ",
-                *USER_COLUMNS
+                "SELECT {} FROM users u{} WHERE u.tenant_id = ",
+                *USER_COLUMNS,
+                self.by_id()
             ));
             sql.arg(tenant).push(&format!(
                 " AND u.id IN (SELECT s.id FROM (SELECT u.id, {key} AS sort_key, u.word_key"
@@ -449,13 +442,18 @@ impl Store {
             return Ok(sql);
         }
         let mut sql = Sql::default();
-        // PostgreSQL, broad search: the ids of the page first, from the name index alone (it
-        // holds the searched text and the filtered columns), then their rows.
-        let ids_first = broad && matches!(self, Store::Postgres(_));
+        // The ids of the page first, from an index alone, then their rows: a broad search
+        // reads the name index (on both backends it holds the searched keys and the filtered
+        // columns), a rare one on SQLite the FTS5 table and `users_filter_probe`.
+        let ids_first = match self {
+            Store::Sqlite(_) => search != Search::Everyone,
+            Store::Postgres(_) => broad,
+        };
         if ids_first {
             sql.push(&format!(
-                "SELECT {} FROM users u WHERE u.tenant_id = ",
-                *USER_COLUMNS
+                "SELECT {} FROM users u{} WHERE u.tenant_id = ",
+                *USER_COLUMNS,
+                self.by_id()
             ))
             .arg(tenant)
             .push(" AND u.id IN (SELECT u.id");
@@ -482,6 +480,16 @@ impl Store {
             sql.push(&format!(") ORDER BY {key} {dir}, u.id {dir}"));
         }
         Ok(sql)
+    }
+
+    /// How the rows of a page's ids are read once the ids are known: on SQLite by rowid
+    /// (`NOT INDEXED` still looks rows up by rowid), or the planner could walk a sort index in
+    /// order, testing each row against the few ids.
+    fn by_id(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => " NOT INDEXED",
+            Store::Postgres(_) => "",
+        }
     }
 
     /// The sort key of the cursor row, if it is still there.

@@ -465,6 +465,54 @@ async fn short_searches_match_the_start_of_any_word(db: &TestDb) {
 }
 both!(short_searches, short_searches_match_the_start_of_any_word);
 
+/// A search of three characters or more is a substring of the lower-cased name and email, and
+/// the count agrees with the rows: "ſ" (long s) and "ς" (final sigma) are lower-case letters of
+/// their own, which SQLite's default trigram folding merged with "s" and "σ". The count now
+/// comes from the trigram index alone (migrations/sqlite/0008_search_from_indexes.sql), so
+/// under that folding "smith" would count the Long-S user too.
+async fn substring_searches_match_exactly_what_they_count(db: &TestDb) {
+    let (t, _) = tenant(&db.store, "exact").await;
+    let people = [
+        ("Ana", "Smith", "ana@exact.example"),
+        ("Bo", "\u{17f}mith", "bo@exact.example"),
+        ("Cy", "SMITHERS", "cy@exact.example"),
+        ("Di", "Odyss\u{3b5}\u{3c5}\u{3c2}", "di@exact.example"),
+        ("Ed", "Odyss\u{3b5}\u{3c5}\u{3c3}a", "ed@exact.example"),
+    ];
+    for (first, last, email) in people {
+        let user = app::users::model::NewUser::named(first, last, email, UserType::Agent);
+        db.store.create_user(t, None, &user, None).await.unwrap();
+    }
+    for (text, want) in [
+        ("smith", vec!["ana@exact.example", "cy@exact.example"]),
+        ("SMITH", vec!["ana@exact.example", "cy@exact.example"]),
+        ("\u{17f}mith", vec!["bo@exact.example"]),
+        ("\u{3b5}\u{3c5}\u{3c2}", vec!["di@exact.example"]),
+        ("\u{3b5}\u{3c5}\u{3c3}", vec!["ed@exact.example"]),
+    ] {
+        for status in [None, Some("active")] {
+            let q = UserQuery::from_pairs(|k| match k {
+                "q" => Some(text),
+                "status" => status,
+                _ => None,
+            });
+            let page = db.store.list_users(t, &q).await.unwrap();
+            let mut found: Vec<String> = page.rows.into_iter().map(|u| u.profile.email).collect();
+            found.sort();
+            assert_eq!(found, want, "{text:?}, status {status:?}");
+            assert_eq!(
+                page.matches.count,
+                want.len() as i64,
+                "{text:?}, status {status:?}"
+            );
+        }
+    }
+}
+both!(
+    exact_substrings,
+    substring_searches_match_exactly_what_they_count
+);
+
 /// Users stored before the word starts existed (migration 0007 adds `word_key` empty) are found
 /// by a short search once `migrate` has run: it fills their keys, in batches.
 async fn migrate_fills_the_word_starts_of_existing_users(db: &TestDb) {
