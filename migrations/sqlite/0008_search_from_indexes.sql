@@ -11,7 +11,9 @@
 --    the name order in this index alone until its page is full ("smith": 7 ms instead of 60).
 -- 3. `users_filter_probe` carries `name_key`: collecting a rare or clustered search's holders
 --    and sorting them by name reads this narrow index instead of the wide rows.
--- Same file name as migrations/postgres/0008_search_from_indexes.sql.
+-- SQLite only: PostgreSQL's name index already carries these columns (INCLUDE, 0005 and 0007)
+-- and its LIKE on the lower-cased key is exact; its broad searches are bounded elsewhere
+-- (docs/PERFORMANCE.md).
 
 DROP TRIGGER users_search_insert;
 DROP TRIGGER users_search_delete;
