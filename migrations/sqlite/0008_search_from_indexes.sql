@@ -15,9 +15,9 @@
 -- and its LIKE on the lower-cased key is exact; its broad searches are bounded elsewhere
 -- (docs/PERFORMANCE.md).
 
-DROP TRIGGER users_search_insert;
-DROP TRIGGER users_search_delete;
-DROP TRIGGER users_search_update;
+-- Only the table is replaced: the triggers of migration 0006 that keep it filled name it in
+-- their bodies, which SQLite resolves when they run, so they fill the new table as they did
+-- the old one.
 DROP TABLE users_search;
 
 CREATE VIRTUAL TABLE users_search USING fts5(
@@ -27,27 +27,6 @@ CREATE VIRTUAL TABLE users_search USING fts5(
     content_rowid = 'id',
     tokenize = 'trigram case_sensitive 1'
 );
-
-CREATE TRIGGER users_search_insert AFTER INSERT ON users
-BEGIN
-    INSERT INTO users_search (rowid, search_tenant, search_key)
-    VALUES (NEW.id, NEW.search_tenant, NEW.search_key);
-END;
-
-CREATE TRIGGER users_search_delete AFTER DELETE ON users
-BEGIN
-    INSERT INTO users_search (users_search, rowid, search_tenant, search_key)
-    VALUES ('delete', OLD.id, OLD.search_tenant, OLD.search_key);
-END;
-
-CREATE TRIGGER users_search_update AFTER UPDATE OF search_key ON users
-WHEN NEW.search_key IS NOT OLD.search_key
-BEGIN
-    INSERT INTO users_search (users_search, rowid, search_tenant, search_key)
-    VALUES ('delete', OLD.id, OLD.search_tenant, OLD.search_key);
-    INSERT INTO users_search (rowid, search_tenant, search_key)
-    VALUES (NEW.id, NEW.search_tenant, NEW.search_key);
-END;
 
 INSERT INTO users_search (users_search) VALUES ('rebuild');
 
