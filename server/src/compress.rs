@@ -21,19 +21,18 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// How a reply's body is encoded.
+/// How a page is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Coding {
     Brotli,
     Gzip,
-    Identity,
 }
 
 impl Coding {
     /// The coding of `Accept-Encoding` with the highest quality value among brotli and gzip,
-    /// brotli on a tie; identity when the header names neither or refuses both (`q=0`).
-    pub fn preferred(headers: &HeaderMap) -> Coding {
-        let mut best = (Coding::Identity, 0.0_f32);
+    /// brotli on a tie; none when the header names neither or refuses both (`q=0`).
+    pub fn preferred(headers: &HeaderMap) -> Option<Coding> {
+        let mut best: Option<(Coding, f32)> = None;
         let items = headers
             .get_all(ACCEPT_ENCODING)
             .iter()
@@ -56,21 +55,20 @@ impl Coding {
                     k.trim().eq_ignore_ascii_case("q").then(|| v.trim())
                 })
                 .map_or(1.0, |v| v.parse::<f32>().unwrap_or(0.0));
-            let better = q > best.1 || (q == best.1 && coding == Coding::Brotli);
+            let better = best.is_none_or(|(_, b)| q > b || (q == b && coding == Coding::Brotli));
             if q > 0.0 && q <= 1.0 && better {
-                best = (coding, q);
+                best = Some((coding, q));
             }
         }
-        best.0
+        best.map(|(coding, _)| coding)
     }
 
     /// The `Content-Encoding` of the coding.
-    fn header(self) -> Option<HeaderValue> {
-        match self {
-            Coding::Brotli => Some(HeaderValue::from_static("br")),
-            Coding::Gzip => Some(HeaderValue::from_static("gzip")),
-            Coding::Identity => None,
-        }
+    fn header(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Coding::Brotli => "br",
+            Coding::Gzip => "gzip",
+        })
     }
 
     /// `body` in this coding.
@@ -98,7 +96,6 @@ impl Coding {
                 gz.write_all(body)?;
                 gz.finish()
             }
-            Coding::Identity => Ok(body.to_vec()),
         }
     }
 }
@@ -121,7 +118,7 @@ fn is_page(headers: &HeaderMap) -> bool {
 /// depends on `Accept-Encoding`.
 pub async fn layer(req: Request, next: Next) -> Response {
     let coding = if req.method() == Method::HEAD {
-        Coding::Identity
+        None
     } else {
         Coding::preferred(req.headers())
     };
@@ -131,7 +128,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
     }
     res.headers_mut()
         .append(VARY, HeaderValue::from_static("accept-encoding"));
-    let Some(encoding) = coding.header() else {
+    let Some(coding) = coding else {
         return res;
     };
     if res.headers().contains_key(CONTENT_ENCODING) {
@@ -147,7 +144,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
     };
     match coding.encode(&page) {
         Ok(wire) => {
-            parts.headers.insert(CONTENT_ENCODING, encoding);
+            parts.headers.insert(CONTENT_ENCODING, coding.header());
             parts.headers.remove(CONTENT_LENGTH);
             Response::from_parts(parts, Body::from(wire))
         }
@@ -163,7 +160,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
 mod tests {
     use super::*;
 
-    fn accepting(values: &[&str]) -> Coding {
+    fn accepting(values: &[&str]) -> Option<Coding> {
         let mut headers = HeaderMap::new();
         for v in values {
             headers.append(ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
@@ -173,16 +170,22 @@ mod tests {
 
     #[test]
     fn the_preferred_coding_follows_the_quality_values() {
-        assert_eq!(accepting(&[]), Coding::Identity);
-        assert_eq!(accepting(&["gzip, deflate, br, zstd"]), Coding::Brotli);
-        assert_eq!(accepting(&["gzip"]), Coding::Gzip);
-        assert_eq!(accepting(&["BR"]), Coding::Brotli);
-        assert_eq!(accepting(&["br;q=0, gzip"]), Coding::Gzip);
-        assert_eq!(accepting(&["br;q=0.5, gzip;q=0.8"]), Coding::Gzip);
-        assert_eq!(accepting(&["gzip;q=0.8", "br ; Q=0.9"]), Coding::Brotli);
-        assert_eq!(accepting(&["br;q=0, gzip;q=0"]), Coding::Identity);
-        assert_eq!(accepting(&["br;q=nonsense"]), Coding::Identity);
-        assert_eq!(accepting(&["identity, deflate, *"]), Coding::Identity);
+        assert_eq!(accepting(&[]), None);
+        assert_eq!(
+            accepting(&["gzip, deflate, br, zstd"]),
+            Some(Coding::Brotli)
+        );
+        assert_eq!(accepting(&["gzip"]), Some(Coding::Gzip));
+        assert_eq!(accepting(&["BR"]), Some(Coding::Brotli));
+        assert_eq!(accepting(&["br;q=0, gzip"]), Some(Coding::Gzip));
+        assert_eq!(accepting(&["br;q=0.5, gzip;q=0.8"]), Some(Coding::Gzip));
+        assert_eq!(
+            accepting(&["gzip;q=0.8", "br ; Q=0.9"]),
+            Some(Coding::Brotli)
+        );
+        assert_eq!(accepting(&["br;q=0, gzip;q=0"]), None);
+        assert_eq!(accepting(&["br;q=nonsense"]), None);
+        assert_eq!(accepting(&["identity, deflate, *"]), None);
     }
 
     #[test]

@@ -240,8 +240,7 @@ fn gunzip(b: &[u8]) -> Vec<u8> {
 
 /// A page is compressed as the browser asks (brotli first, then gzip) and says so in `Vary`;
 /// without `Accept-Encoding` it is sent as it is. A server function's reply never is, even when
-/// asked (two of them carry a temporary password: BREACH, see `is_page` in
-/// `server/src/lib.rs`).
+/// asked (two of them carry a temporary password: BREACH, see `server/src/compress.rs`).
 async fn pages_are_compressed_and_server_function_replies_are_not(db: &TestDb) {
     use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, COOKIE, ORIGIN, VARY};
 
