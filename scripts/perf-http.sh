@@ -22,7 +22,7 @@ BASE="http://127.0.0.1:$PORT"
 PG_ADMIN_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 PASSWORD="perf run: correct horse battery staple"
 LIGHTHOUSE_VERSION=12.2.3
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+source scripts/bench-lib.sh
 
 scripts/setup.sh --browser
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -42,61 +42,10 @@ cargo leptos build --release --precompress
 export LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site
 export OMNIBOTS_PUBLIC_URL="$BASE"
 
-# The bench database of $backend: its URL, created when missing; `sql_value` reads one row of it.
-database() {
-  case $backend in
-    sqlite) echo "sqlite://$PWD/target/bench/http-$USERS.db" ;;
-    postgres)
-      local db="omnibots_http_$USERS"
-      psql "$PG_ADMIN_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
-        || psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $db" >/dev/null
-      echo "${PG_ADMIN_URL%/*}/$db" ;;
-  esac
-}
-sql_value() { # sql_value QUERY: its first row, fields separated by spaces
-  case $backend in
-    sqlite) python3 - "${DATABASE_URL#sqlite://}" "$1" <<'PY'
-import sqlite3, sys
-print(*sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone())
-PY
-    ;;
-    postgres) psql "$DATABASE_URL" -tA -F ' ' -c "$1" ;;
-  esac
-}
-
 measure() { # measure: everything but Lighthouse, on $backend at $DATABASE_URL, into $OUT
-  mkdir -p "$OUT"
   # The burst signs one account in 50 times at once: it measures hashing, not the throttle.
   export OMNIBOTS_SIGN_IN_MAX_PER_ACCOUNT=1000000 OMNIBOTS_SIGN_IN_MAX_PER_ADDRESS=1000000
-  say "Seeding the demo tenant with $USERS users (once)"
-  /usr/bin/time -f "%e s" target/release/omnibots seed-demo --users "$USERS" | tee "$OUT/seed.txt"
-
-  RUST_LOG=warn target/release/omnibots serve >"$OUT/server.log" 2>&1 &
-  SERVER=$!
-  trap 'kill $SERVER 2>/dev/null || true' EXIT
-  for _ in $(seq 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.2; done
-
-  JAR="$OUT/cookies.txt"
-  rm -f "$JAR"
-  post() { # post ENDPOINT ARGS… (form-encoded, like the sign-in form)
-    local endpoint=$1; shift
-    curl -sS -o /dev/null -w '%{http_code}' -b "$JAR" -c "$JAR" -H "Origin: $BASE" "$@" "$BASE/api/$endpoint"
-  }
-  TEMPORARY=$(sed -n 's/^ *Password: *\([^ ]*\) *(temporary.*/\1/p' "$OUT/seed.txt")
-  if [ -n "$TEMPORARY" ]; then
-    post sign_in -d workspace=demo --data-urlencode email=admin@demo.example \
-      --data-urlencode "password=$TEMPORARY" >/dev/null
-    code=$(post change_password --data-urlencode "current_password=$TEMPORARY" \
-      --data-urlencode "new_password=$PASSWORD" --data-urlencode "confirm_password=$PASSWORD")
-    [ "$code" = 200 ] || { echo "password change answered $code"; exit 1; }
-  else
-    code=$(post sign_in -d workspace=demo --data-urlencode email=admin@demo.example \
-      --data-urlencode "password=$PASSWORD")
-    [ "$code" = 200 ] || { echo "sign-in answered $code"; exit 1; }
-  fi
-  COOKIE=$(sed 's/^#HttpOnly_//' "$JAR" | awk 'NF >= 7 && $1 !~ /^#/ { c = $6 "=" $7 } END { print c }')
-  [ -n "$COOKIE" ] || { echo "no session cookie"; exit 1; }
-  echo "$COOKIE" >"$OUT/cookie.txt"
+  serve "$OUT"
 
   LIST_BODY='{"query":{"q":"","status":null,"user_type":null,"role":null,"sort":"name","desc":false,"size":50,"after":null,"before":null}}'
   cat >"$OUT/list.lua" <<EOF
@@ -188,8 +137,7 @@ EOF
   wait $BURST
   echo "The sign-ins meanwhile:"
   cat "$OUT/wrk-sign-ins.txt"
-  kill $SERVER; wait $SERVER 2>/dev/null || true
-  trap - EXIT
+  stop_server
 
 }
 
