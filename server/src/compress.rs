@@ -11,6 +11,7 @@
 //! temporary password, and a compressed reply that also holds something the caller chose gives
 //! the secret away by its length (BREACH). A page holds nothing secret besides what it shows:
 //! no token, no password (the session cookie is a header, the CSP nonce is new in every reply).
+//! The CSV export (`export.rs`) streams, so it gzips its own chunks as it sends them.
 
 use std::io::Write;
 
@@ -33,34 +34,17 @@ impl Coding {
     /// brotli on a tie; none when the header names neither or refuses both (`q=0`).
     pub fn preferred(headers: &HeaderMap) -> Option<Coding> {
         let mut best: Option<(Coding, f32)> = None;
-        let items = headers
-            .get_all(ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','));
-        for item in items {
-            let mut params = item.split(';');
-            let name = params.next().unwrap_or_default().trim();
-            let coding = if name.eq_ignore_ascii_case("br") {
-                Coding::Brotli
-            } else if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
-                Coding::Gzip
-            } else {
-                continue;
-            };
-            // An unreadable quality refuses the coding rather than guess.
-            let q = params
-                .find_map(|p| {
-                    let (k, v) = p.split_once('=')?;
-                    k.trim().eq_ignore_ascii_case("q").then(|| v.trim())
-                })
-                .map_or(1.0, |v| v.parse::<f32>().unwrap_or(0.0));
-            let better = best.is_none_or(|(_, b)| q > b || (q == b && coding == Coding::Brotli));
-            if q > 0.0 && q <= 1.0 && better {
+        for (coding, q) in offered(headers) {
+            if best.is_none_or(|(_, b)| q > b || (q == b && coding == Coding::Brotli)) {
                 best = Some((coding, q));
             }
         }
         best.map(|(coding, _)| coding)
+    }
+
+    /// Whether `Accept-Encoding` accepts this coding.
+    pub fn accepted(self, headers: &HeaderMap) -> bool {
+        offered(headers).any(|(coding, _)| coding == self)
     }
 
     /// The `Content-Encoding` of the coding.
@@ -98,6 +82,35 @@ impl Coding {
             }
         }
     }
+}
+
+/// The codings `Accept-Encoding` accepts among brotli and gzip, with their quality values
+/// (those refused with `q=0` left out).
+fn offered(headers: &HeaderMap) -> impl Iterator<Item = (Coding, f32)> + '_ {
+    headers
+        .get_all(ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|item| {
+            let mut params = item.split(';');
+            let name = params.next().unwrap_or_default().trim();
+            let coding = if name.eq_ignore_ascii_case("br") {
+                Coding::Brotli
+            } else if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+                Coding::Gzip
+            } else {
+                return None;
+            };
+            // An unreadable quality refuses the coding rather than guess.
+            let q = params
+                .find_map(|p| {
+                    let (k, v) = p.split_once('=')?;
+                    k.trim().eq_ignore_ascii_case("q").then(|| v.trim())
+                })
+                .map_or(1.0, |v| v.parse::<f32>().unwrap_or(0.0));
+            (q > 0.0 && q <= 1.0).then_some((coding, q))
+        })
 }
 
 /// Brotli's window for a body of `len` bytes: the smallest that holds it, within 2^16..2^22.
@@ -186,6 +199,19 @@ mod tests {
         assert_eq!(accepting(&["br;q=0, gzip;q=0"]), None);
         assert_eq!(accepting(&["br;q=nonsense"]), None);
         assert_eq!(accepting(&["identity, deflate, *"]), None);
+    }
+
+    #[test]
+    fn gzip_is_accepted_unless_refused() {
+        let headers = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            h
+        };
+        assert!(Coding::Gzip.accepted(&headers("gzip, deflate, br, zstd")));
+        assert!(!Coding::Gzip.accepted(&headers("br")));
+        assert!(!Coding::Gzip.accepted(&headers("gzip;q=0, br")));
+        assert!(!Coding::Gzip.accepted(&HeaderMap::new()));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod commands;
 pub mod compress;
+pub mod export;
 pub mod guard;
 pub mod metrics;
 pub mod security;
@@ -107,6 +108,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         ))
         .with_state(options)
         .merge(health)
+        .merge(export::router(state.clone()))
         .layer(axum::middleware::from_fn(compress::layer))
         // A bug that panics in a handler answers 500, instead of dropping the connection; the
         // panic hook has logged and counted it.

@@ -16,7 +16,7 @@ pub struct ListedPage {
 }
 
 /// The sort expression of a key. `last_login` sorts "never" as the oldest.
-fn sort_expr(key: SortKey) -> &'static str {
+pub(super) fn sort_expr(key: SortKey) -> &'static str {
     match key {
         SortKey::Name => "u.name_key",
         SortKey::Email => "u.email_norm",
@@ -56,7 +56,7 @@ pub const PREFIX_SEARCH_MAX_CHARS: usize = 2;
 
 /// What the search box asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Search {
+pub(super) enum Search {
     /// Nothing (empty, or one or two characters that are neither letters nor digits).
     Everyone,
     /// One or two characters: a word of the name or email starting with them, a token of
@@ -70,7 +70,7 @@ impl Search {
     /// The search of `q`, lower-cased as the keys are. Of one or two characters, the letters
     /// and digits before any other character are the word start ("a." looks for words
     /// starting with "a").
-    fn of(q: &UserQuery) -> Search {
+    pub(super) fn of(q: &UserQuery) -> Search {
         let text = q.q.trim().to_lowercase();
         if text.chars().count() > PREFIX_SEARCH_MAX_CHARS {
             return Search::Substring(text);
@@ -96,7 +96,7 @@ impl Search {
 
 /// How a search finds its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Plan {
+pub(super) enum Plan {
     /// SQLite: the candidates come from an FTS5 table (trigrams or word starts).
     Table,
     /// PostgreSQL: a condition the planner may answer from a GIN index (pg_trgm for
@@ -131,7 +131,7 @@ fn fts_query(tenant: TenantId, column: &str, phrase: &str) -> String {
 /// Search is a case-insensitive substring of "first last email" (`search_key`), found through
 /// the trigram index of each backend; one or two characters match the start of any word of
 /// them instead, a token of `word_key`, found through the word index of each backend.
-fn filtered(sql: &mut Sql, tenant: TenantId, q: &UserQuery, plan: Plan) {
+pub(super) fn filtered(sql: &mut Sql, tenant: TenantId, q: &UserQuery, plan: Plan) {
     let search = Search::of(q);
     if plan == Plan::Table
         && let Some((table, column, phrase)) = search.fts()
@@ -197,6 +197,20 @@ fn filters(sql: &mut Sql, alias: &str, q: &UserQuery) {
         ))
         .arg(r)
         .push(")");
+    }
+}
+
+/// The expression a statement of `plan` orders `search`'s rows by: the sort key, or on
+/// PostgreSQL, for a rare word start, the same order in an expression no index serves (see
+/// `page_statement`).
+pub(super) fn order_expr(plan: Plan, search: &Search, sort: SortKey) -> String {
+    let key = sort_expr(sort);
+    match (plan, search, sort) {
+        (Plan::Index, Search::WordStart(_), SortKey::LastLogin | SortKey::Created) => {
+            format!("{key} + 0")
+        }
+        (Plan::Index, Search::WordStart(_), _) => format!("({key} || '')"),
+        _ => key.to_string(),
     }
 }
 
@@ -467,13 +481,7 @@ impl Store {
         // spread through it; a first name's holders sit in one stretch of the name order, and
         // "li" read half a million rows (2.4 s). The expression keeps the order but no index
         // serves it.
-        let order = match (plan, &search, q.sort) {
-            (Plan::Index, Search::WordStart(_), SortKey::LastLogin | SortKey::Created) => {
-                format!("{key} + 0")
-            }
-            (Plan::Index, Search::WordStart(_), _) => format!("({key} || '')"),
-            _ => key.to_string(),
-        };
+        let order = order_expr(plan, &search, q.sort);
         sql.push(&format!(" ORDER BY {order} {dir}, u.id {dir} LIMIT "))
             .arg(size + 1);
         if ids_first {

@@ -8,6 +8,7 @@
 //! the [`TenantId`] explicitly.
 
 mod db;
+mod export;
 mod list;
 mod seed;
 mod sessions;
@@ -16,6 +17,7 @@ pub mod throttle;
 mod users;
 
 pub use db::{Arg, Sql};
+pub use export::{EXPORT_BATCH, Export};
 pub use list::ListedPage;
 pub use seed::SeedUser;
 pub use sessions::{SessionRecord, SessionUser};

@@ -1,8 +1,10 @@
 //! The people of a tenant: what a user is (`model`), the rules their fields follow (`rules`),
 //! the table's view and page (`query`), how counts read (`format`), the server functions
-//! (`server`) and the page (`components`).
+//! (`server`), the CSV export's rows (`csv`) and the page (`components`).
 
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod csv;
 pub mod format;
 pub mod model;
 pub mod query;

@@ -6,6 +6,7 @@
 mod cli;
 mod cluster;
 mod crash;
+mod export;
 mod http;
 mod isolation;
 mod metrics;

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 /// The shapes: `(name, path)`, drawn on a 24 × 24 grid with a 2-pixel round stroke.
-const SHAPES: [(&str, &str); 6] = [
+const SHAPES: [(&str, &str); 7] = [
     ("pencil", "M4 20h4L19 9l-4-4L4 16v4zM14 6l4 4"),
     (
         "lock-reset",
@@ -22,6 +22,7 @@ const SHAPES: [(&str, &str); 6] = [
     ),
     ("refresh", "M20 11a8 8 0 1 0-2.3 5.7M20 4v7h-7"),
     ("plus", "M12 5v14M5 12h14"),
+    ("download", "M12 4v11M7 10l5 5 5-5M5 20h14"),
 ];
 
 /// The icons' shapes, once per page (hidden; `<use>` draws them in the colour of the text
@@ -84,4 +85,9 @@ pub fn refresh() -> impl IntoView {
 /// Add.
 pub fn plus() -> impl IntoView {
     icon("#icon-plus")
+}
+
+/// Export (a download).
+pub fn download() -> impl IntoView {
+    icon("#icon-download")
 }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The CSV export's figures of docs/PERFORMANCE.md (issue #11), on the release build, for each
+# database in turn (SQLite, then PostgreSQL at 127.0.0.1:5432), the demo tenant holding USERS
+# users (the bench databases of perf-http.sh, seeded once and kept):
+#   the whole tenant as CSV, gzipped as a browser asks for it and uncompressed: time to the
+#   first byte, to the last, bytes and rows; a filtered view ("smith", by last login); and the
+#   server's resident memory before and its peak after (VmHWM).
+# Usage: scripts/perf-export.sh [USERS]   (default 1000000). PERF_BACKENDS="sqlite" runs one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+USERS=${1:-1000000}
+BACKENDS=${PERF_BACKENDS:-sqlite postgres}
+PORT=${PERF_PORT:-3300}
+BASE="http://127.0.0.1:$PORT"
+PG_ADMIN_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+PASSWORD="perf run: correct horse battery staple"
+source scripts/bench-lib.sh
+
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+say "Release build"
+cargo leptos build --release --precompress
+export LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site
+export OMNIBOTS_PUBLIC_URL="$BASE"
+
+kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$SERVER/status"; }
+
+for backend in $BACKENDS; do
+  say "$backend"
+  OUT="target/bench/export-$backend-$USERS"
+  DATABASE_URL=$(database)
+  export DATABASE_URL
+  serve "$OUT"
+  # Warm: one page load, so the pool is open and the first export measures the export.
+  curl -sS -o /dev/null -H "Cookie: $COOKIE" "$BASE/"
+  before=$(kib VmRSS)
+  {
+    printf 'view\tencoding\tfirst byte ms\tlast byte ms\tbytes\trows\n'
+    for v in "whole tenant|" "\"smith\", by last login|?q=smith&sort=last_login&dir=desc"; do
+      name=${v%%|*}; qs=${v#*|}
+      for enc in gzip identity; do
+        read -r first total size < <(curl -sS -o "$OUT/export.$enc" \
+          -w '%{time_starttransfer} %{time_total} %{size_download}\n' \
+          -H "Cookie: $COOKIE" -H "Accept-Encoding: $enc" "$BASE/users.csv$qs")
+        if [ "$enc" = gzip ]; then rows=$(gzip -dc "$OUT/export.$enc" | wc -l); else rows=$(wc -l <"$OUT/export.$enc"); fi
+        printf '%s\t%s\t%.0f\t%.0f\t%s\t%s\n' "$name" "$enc" \
+          "$(echo "$first * 1000" | bc)" "$(echo "$total * 1000" | bc)" "$size" "$((rows - 1))"
+      done
+    done
+  } | tee "$OUT/export.tsv"
+  printf 'server memory: resident %s KiB before, peak %s KiB after\n' "$before" "$(kib VmHWM)" \
+    | tee "$OUT/memory.txt"
+  rm -f "$OUT"/export.gzip "$OUT"/export.identity
+  stop_server
+done
