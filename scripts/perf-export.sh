@@ -4,7 +4,8 @@
 # users (the bench databases of perf-http.sh, seeded once and kept):
 #   the whole tenant as CSV, gzipped as a browser asks for it and uncompressed: time to the
 #   first byte, to the last, bytes and rows; a filtered view ("smith", by last login); and the
-#   server's resident memory before and its peak after (VmHWM).
+#   server's resident memory before and its peak after (VmHWM); and a bulk action of 100 users
+#   (`bulk_change`, suspend then reactivate, 10 times each): p50 and p95 of the whole request.
 # Usage: scripts/perf-export.sh [USERS]   (default 1000000). PERF_BACKENDS="sqlite" runs one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,19 @@ for backend in $BACKENDS; do
   } | tee "$OUT/export.tsv"
   printf 'server memory: resident %s KiB before, peak %s KiB after\n' "$before" "$(kib VmHWM)" \
     | tee "$OUT/memory.txt"
+  say "A bulk action of 100 users, one request"
+  DEMO="(SELECT id FROM tenants WHERE slug = 'demo')"
+  IDS=$(sql_value "SELECT string_agg(id, ',') FROM (SELECT CAST(id AS TEXT) AS id FROM users WHERE tenant_id = $DEMO AND user_type <> 'tenant_admin' ORDER BY id LIMIT 100 OFFSET 400000) s" 2>/dev/null \
+    || sql_value "SELECT group_concat(id, ',') FROM (SELECT id FROM users WHERE tenant_id = $DEMO AND user_type <> 'tenant_admin' ORDER BY id LIMIT 100 OFFSET 400000)")
+  for i in $(seq 10); do
+    for action in '"suspend"' '"reactivate"'; do
+      curl -sS -o /dev/null -w '%{time_total}\n' -H "Cookie: $COOKIE" -H "Origin: $BASE" \
+        -H 'Content-Type: application/json' \
+        -d "{\"action\": $action, \"target\": {\"users\": [$IDS]}}" "$BASE/api/bulk_change"
+    done
+  done | awk '{print $1 * 1000}' | sort -n \
+    | awk '{a[NR] = $1} END {printf "bulk_change, 100 users: p50 %.1f ms, p95 %.1f ms (%d requests)\n", a[int(NR * 0.5 + 0.5)], a[int(NR * 0.95 + 0.5)], NR}' \
+    | tee "$OUT/bulk.txt"
   rm -f "$OUT"/export.gzip "$OUT"/export.identity
   stop_server
 done

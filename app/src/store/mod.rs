@@ -7,6 +7,7 @@
 //! databases are `match`es on [`Store`] or [`Tx`]. Every function that touches tenant data takes
 //! the [`TenantId`] explicitly.
 
+mod bulk;
 mod db;
 mod export;
 mod list;

@@ -319,7 +319,11 @@ pub(super) async fn insert_user(
 }
 
 /// Refuses role ids that are not this tenant's.
-async fn check_roles(tx: &mut Tx, tenant: TenantId, roles: &[i64]) -> Result<(), StoreError> {
+pub(super) async fn check_roles(
+    tx: &mut Tx,
+    tenant: TenantId,
+    roles: &[i64],
+) -> Result<(), StoreError> {
     if roles.is_empty() {
         return Ok(());
     }
@@ -360,7 +364,7 @@ async fn insert_roles(
 
 /// Takes the tenant's row lock (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already holds the
 /// database's), so two admins cannot both pass the "last active admin" check at once.
-async fn lock_tenant(tx: &mut Tx, tenant: TenantId) -> Result<(), StoreError> {
+pub(super) async fn lock_tenant(tx: &mut Tx, tenant: TenantId) -> Result<(), StoreError> {
     // A non-key column: writing the key, even unchanged, makes SQLite check every user row
     // that refers to the tenant.
     let sql = Sql::new("UPDATE tenants SET active_users = active_users WHERE id = $1").bind(tenant);

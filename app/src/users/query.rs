@@ -225,6 +225,8 @@ pub struct TablePage {
     pub prev: Option<i64>,
     /// How many rows `html` holds.
     pub rows: usize,
+    /// The ids of those rows, in order (for selecting them).
+    pub ids: Vec<i64>,
     /// The rows' `<tr>` elements. Missing from the page's hydration data (see [`Shown`]).
     #[serde(default)]
     pub html: String,
@@ -241,11 +243,12 @@ impl Serialize for Shown {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let p = &self.0;
-        let mut out = s.serialize_struct("TablePage", 4)?;
+        let mut out = s.serialize_struct("TablePage", 5)?;
         out.serialize_field("matches", &p.matches)?;
         out.serialize_field("next", &p.next)?;
         out.serialize_field("prev", &p.prev)?;
         out.serialize_field("rows", &p.rows)?;
+        out.serialize_field("ids", &p.ids)?;
         out.end()
     }
 }

@@ -7,6 +7,7 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::users::bulk::{BulkAction, BulkReport, BulkTarget};
 use crate::users::model::{Choice, RoleOption, Status, UserInput, UserSummary, UserType};
 use crate::users::query::{TablePage, UserPage, UserQuery};
 
@@ -58,6 +59,7 @@ pub async fn users_table(query: UserQuery) -> Result<TablePage, AppError> {
             next: page.next,
             prev: page.prev,
             rows: page.rows.len(),
+            ids: page.rows.iter().map(|u| u.id).collect(),
             html: crate::users::components::rows_html(page.rows),
         })
     })
@@ -184,6 +186,21 @@ pub async fn set_user_status(id: i64, status: Choice<Status>) -> Result<UserSumm
     .await
 }
 
+/// Suspends, reactivates, or grants or takes a role from many users at once: the rows chosen,
+/// or every user of a view, at most [`crate::users::bulk::BULK_AT_ONCE`] a request. The rules
+/// of one at a time hold for each; the report says who was skipped and why.
+#[server(endpoint = "bulk_change", input = Json)]
+pub async fn bulk_change(action: BulkAction, target: BulkTarget) -> Result<BulkReport, AppError> {
+    as_admin(|a| async move {
+        let ids = a.bulk_ids(target).await?;
+        let store = &a.state.store;
+        Ok(store
+            .bulk_change(a.tenant(), a.user.user_id, action, &ids)
+            .await?)
+    })
+    .await
+}
+
 /// Runs `body` for the signed-in tenant admin (refusing anyone else), and gives a failure its
 /// HTTP status.
 #[cfg(feature = "ssr")]
@@ -267,6 +284,36 @@ impl Admin {
             next: page.next,
             prev: page.prev,
         })
+    }
+
+    /// The users a bulk action is for: between one and `BULK_AT_ONCE`.
+    async fn bulk_ids(&self, target: BulkTarget) -> Result<Vec<crate::store::UserId>, AppError> {
+        use crate::users::bulk::BULK_AT_ONCE;
+        let too_many = || {
+            AppError::NotAllowed(format!(
+                "At most {BULK_AT_ONCE} users change at once: choose fewer."
+            ))
+        };
+        let ids: Vec<i64> = match target {
+            BulkTarget::Users(ids) => ids,
+            BulkTarget::View(query) => {
+                let query = UserQuery {
+                    q: crate::users::query::clean_search(&query.q),
+                    ..query
+                };
+                let store = &self.state.store;
+                let mut walk = crate::store::Export::start(store, self.tenant(), &query).await?;
+                let users = walk.next_batch(store).await?.unwrap_or_default();
+                users.iter().map(|u| u.id.0).collect()
+            }
+        };
+        if ids.is_empty() {
+            return Err(AppError::NotAllowed("Choose at least one user.".into()));
+        }
+        if ids.len() > BULK_AT_ONCE {
+            return Err(too_many());
+        }
+        Ok(ids.into_iter().map(crate::store::UserId).collect())
     }
 
     /// The user as stored now.

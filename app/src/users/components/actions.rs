@@ -1,13 +1,13 @@
 //! What the row buttons do. The rows are the server's HTML (`rows.rs`), so one click listener on
 //! the table body serves them all: it finds the button clicked, reads whom and what from its
 //! `data-` attributes, and opens the dialog (focus returns to the button by its id) or
-//! reactivates.
+//! reactivates. A change listener does the same for the rows' select boxes.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::state::{Dialog, PageState, RowUser};
+use super::state::{Dialog, PageState, RowUser, Selection};
 use crate::users::model::Status;
 use crate::users::server::{get_user, set_user_status};
 
@@ -61,4 +61,41 @@ fn reactivate(state: PageState, id: i64) {
             Err(e) => state.fail(e),
         }
     });
+}
+
+/// The table body's change listener: a row's select box ticked or unticked.
+pub fn on_row_select(ev: leptos::ev::Event, state: PageState, page: &[i64]) {
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return;
+    };
+    let Some(id) = input
+        .get_attribute("data-select")
+        .and_then(|v| v.parse::<i64>().ok())
+    else {
+        return;
+    };
+    let on = input.checked();
+    state.selection.update(|s| s.set_row(id, on, page));
+}
+
+/// Ticks the select box of each row in `body` that `selection` holds, and unticks the rest.
+pub fn show_selection(body: &web_sys::HtmlElement, selection: &Selection) {
+    let Ok(boxes) = body.query_selector_all("input[data-select]") else {
+        return;
+    };
+    for i in 0..boxes.length() {
+        let Some(input) = boxes
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            continue;
+        };
+        let id = input
+            .get_attribute("data-select")
+            .and_then(|v| v.parse::<i64>().ok());
+        input.set_checked(id.is_some_and(|id| selection.has(id)));
+    }
 }

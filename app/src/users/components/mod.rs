@@ -1,6 +1,7 @@
 //! The User Management page and its parts.
 
 mod actions;
+mod bulk;
 mod confirm_dialog;
 mod filter_bar;
 mod icons;

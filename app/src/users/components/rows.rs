@@ -35,8 +35,13 @@ fn Row(user: UserSummary) -> impl IntoView {
         .into_any(),
         None => view! { <span class="muted">"Never"</span> }.into_any(),
     };
+    let select = format!("Select {name}");
     view! {
         <tr>
+            <td class="select-col">
+                <input type="checkbox" class="row-check" id=format!("select-{}", user.id)
+                    data-select=user.id aria-label=select />
+            </td>
             <td>
                 <div class="user-cell">
                     <span class="avatar" style=format!("--avatar-hue: {}", user.avatar_hue()) aria-hidden="true">

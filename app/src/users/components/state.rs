@@ -1,5 +1,7 @@
 //! What the parts of the User Management page share: the view, the open dialog, the notice
-//! above the table, and where focus goes back to.
+//! above the table, where focus goes back to, and the users chosen for a bulk action.
+
+use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 
@@ -27,6 +29,99 @@ pub enum Dialog {
         issued: Box<IssuedPassword>,
         created: bool,
     },
+    /// Confirm a bulk action on the selection.
+    Bulk(BulkKind),
+}
+
+/// The bulk actions, as the bar offers them (the role is chosen in the dialog).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkKind {
+    Suspend,
+    Reactivate,
+    AddRole,
+    RemoveRole,
+}
+
+/// The users chosen for a bulk action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Rows ticked one by one; kept while paging through the same filters.
+    Rows(BTreeSet<i64>),
+    /// Every user of the view in the URL, `count` of them: held as the view, not its ids.
+    View { count: i64 },
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Selection::Rows(BTreeSet::new())
+    }
+}
+
+impl Selection {
+    /// How many users are selected.
+    pub fn count(&self) -> i64 {
+        match self {
+            Selection::Rows(ids) => ids.len() as i64,
+            Selection::View { count } => *count,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count() == 0
+    }
+
+    /// Whether the user `id` (a row on screen) is selected.
+    pub fn has(&self, id: i64) -> bool {
+        match self {
+            Selection::Rows(ids) => ids.contains(&id),
+            Selection::View { .. } => true,
+        }
+    }
+
+    /// Ticks or unticks one row. Unticking a row of a whole-view selection leaves the other
+    /// rows of this page selected (the bar's count says so).
+    pub fn set_row(&mut self, id: i64, on: bool, page: &[i64]) {
+        if let Selection::View { .. } = self {
+            if on {
+                return;
+            }
+            *self = Selection::Rows(page.iter().copied().collect());
+        }
+        if let Selection::Rows(ids) = self {
+            if on {
+                ids.insert(id);
+            } else {
+                ids.remove(&id);
+            }
+        }
+    }
+
+    /// Ticks every row of the page, or, when all of them are ticked already, unticks them.
+    pub fn toggle_page(&mut self, page: &[i64]) {
+        if page.iter().all(|id| self.has(*id)) {
+            match self {
+                Selection::View { .. } => *self = Selection::default(),
+                Selection::Rows(ids) => page.iter().for_each(|id| {
+                    ids.remove(id);
+                }),
+            }
+        } else if let Selection::Rows(ids) = self {
+            ids.extend(page);
+        }
+    }
+
+    /// "3 users selected", "All 57 users that match are selected".
+    pub fn label(&self) -> String {
+        let n = crate::users::format::group_thousands(self.count());
+        match self {
+            Selection::View { count } if *count == 1 => {
+                "The 1 user that matches is selected".into()
+            }
+            Selection::View { .. } => format!("All {n} users that match are selected"),
+            Selection::Rows(ids) if ids.len() == 1 => "1 user selected".into(),
+            Selection::Rows(_) => format!("{n} users selected"),
+        }
+    }
 }
 
 /// What the parts of the page share.
@@ -43,6 +138,10 @@ pub struct PageState {
     /// The id of a row button to focus once the reloaded table is on the page (its old
     /// element is replaced by the reload).
     pub refocus: RwSignal<Option<String>>,
+    /// The users chosen for a bulk action.
+    pub selection: RwSignal<Selection>,
+    /// What the last bulk action did (shown above the table).
+    pub report: RwSignal<Option<String>>,
 }
 
 impl PageState {
@@ -97,5 +196,40 @@ impl PageState {
         if matches!(e, AppError::NotSignedIn) {
             let _ = window().location().set_href("/sign-in");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_ticked_and_pages_toggled() {
+        let mut s = Selection::default();
+        assert!(s.is_empty());
+        s.set_row(3, true, &[1, 2, 3]);
+        assert_eq!(s.label(), "1 user selected");
+        s.toggle_page(&[1, 2, 3]);
+        assert_eq!(s.count(), 3);
+        // Another page adds to it.
+        s.toggle_page(&[4, 5]);
+        assert_eq!(s.count(), 5);
+        // All of a page ticked: the header box unticks that page only.
+        s.toggle_page(&[1, 2, 3]);
+        assert_eq!(s, Selection::Rows([4, 5].into()));
+        s.set_row(4, false, &[4, 5]);
+        assert_eq!(s.label(), "1 user selected");
+    }
+
+    #[test]
+    fn a_whole_view_selection_becomes_rows_when_one_is_unticked() {
+        let mut s = Selection::View { count: 57 };
+        assert!(s.has(99));
+        assert_eq!(s.label(), "All 57 users that match are selected");
+        s.set_row(2, false, &[1, 2, 3]);
+        assert_eq!(s, Selection::Rows([1, 3].into()));
+        let mut s = Selection::View { count: 57 };
+        s.toggle_page(&[1, 2, 3]);
+        assert!(s.is_empty());
     }
 }

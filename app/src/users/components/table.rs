@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::actions::on_row_click;
+use super::actions::{on_row_click, on_row_select, show_selection};
 use super::state::PageState;
 use crate::users::query::{SortKey, TablePage, UserQuery};
 
@@ -20,12 +20,32 @@ pub fn UserTable(page: TablePage, state: PageState) -> impl IntoView {
         .into_any();
     }
     let (next, prev) = (page.next, page.prev);
+    let ids = StoredValue::new(page.ids);
+    let selection = state.selection;
+    let ticked = move || {
+        selection.with(|s| ids.with_value(|ids| ids.iter().filter(|id| s.has(**id)).count()))
+    };
+    let body = NodeRef::<leptos::html::Tbody>::new();
+    // The rows are the server's HTML: tick their boxes as the selection says, whenever either
+    // changes (the browser only).
+    Effect::new(move |_| {
+        let s = selection.get();
+        if let Some(body) = body.get() {
+            show_selection(&body, &s);
+        }
+    });
     view! {
         <div class="table-wrap">
             <table class="table">
                 <caption class="sr-only">"Users"</caption>
                 <thead>
                     <tr>
+                        <th scope="col" class="select-col">
+                            <input type="checkbox" id="select-page" aria-label="Select every user on this page"
+                                prop:checked=move || ticked() == ids.with_value(Vec::len)
+                                prop:indeterminate=move || { let n = ticked(); n > 0 && n < ids.with_value(Vec::len) }
+                                on:change=move |_| ids.with_value(|ids| selection.update(|s| s.toggle_page(ids))) />
+                        </th>
                         <SortHeader key=SortKey::Name label="User" query />
                         <SortHeader key=SortKey::Type label="Type" query />
                         <th scope="col">"Roles"</th>
@@ -34,7 +54,8 @@ pub fn UserTable(page: TablePage, state: PageState) -> impl IntoView {
                         <th scope="col" class="text-right">"Actions"</th>
                     </tr>
                 </thead>
-                <tbody inner_html=page.html on:click=move |ev| on_row_click(ev, state)></tbody>
+                <tbody node_ref=body inner_html=page.html on:click=move |ev| on_row_click(ev, state)
+                    on:change=move |ev| ids.with_value(|ids| on_row_select(ev, state, ids))></tbody>
             </table>
         </div>
         <nav class="pagination" aria-label="Pages">

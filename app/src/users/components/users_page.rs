@@ -4,11 +4,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::bulk::{BulkBar, BulkDialog};
 use super::confirm_dialog::{Confirm, ConfirmDialog};
 use super::filter_bar::FilterBar;
 use super::icons;
 use super::password_dialog::PasswordDialog;
-use super::state::{Dialog, PageState};
+use super::state::{Dialog, PageState, Selection};
 use super::table::UserTable;
 use super::user_dialog::UserDialog;
 use crate::auth::components::SignedInHeader;
@@ -40,7 +41,21 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
         dialog: RwSignal::new(None),
         notice: RwSignal::new(None),
         refocus: RwSignal::new(None),
+        selection: RwSignal::new(Selection::default()),
+        report: RwSignal::new(None),
     };
+    // A selection belongs to its filters: it survives paging and sorting, and clears when
+    // the filters change (effects run in the browser only).
+    let filters = Memo::new(move |_| query.with(|q| (q.q.clone(), q.status, q.user_type, q.role)));
+    Effect::new(move |seen: Option<()>| {
+        // Read, not only tracked: a memo nobody has read has no sources yet, so it would never
+        // change.
+        filters.with(|_| ());
+        if seen.is_some() {
+            state.selection.set(Selection::default());
+            state.report.set(None);
+        }
+    });
     let wanted = Memo::new(move |_| (query.get(), state.refresh.get()));
     // Each page of users carries the view it was loaded for, so the browser can tell that the
     // table still shows an older one. Its rows are HTML, left out of the hydration data
@@ -114,18 +129,30 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
             <div class="form-alert" role="alert" hidden=move || state.notice.with(Option::is_none)>
                 {move || state.notice.get().map(|e| e.to_string())}
             </div>
+            <p class="bulk-report" id="bulk-report" role="status" tabindex="-1"
+                hidden=move || state.report.with(Option::is_none)>
+                {move || state.report.get()}
+            </p>
+            // The selection's count, announced as it changes.
+            <p class="sr-only" role="status" aria-live="polite">
+                {move || state.selection.with(|s| (!s.is_empty()).then(|| s.label()))}
+            </p>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
                     let (key, result) = page.await;
                     #[cfg(feature = "hydrate")]
                     shown.set(Some(key.clone()));
                     match result {
-                        Ok(Shown(p)) => view! {
-                            <p class="match-count" role="status" aria-live="polite">{p.matches.label()}</p>
-                            <div class:is-refreshing=move || wanted.with(|w| *w != key)>
-                                <UserTable page=p state />
-                            </div>
-                        }.into_any(),
+                        Ok(Shown(p)) => {
+                            let ids = p.ids.clone();
+                            view! {
+                                <p class="match-count" role="status" aria-live="polite">{p.matches.label()}</p>
+                                <BulkBar state matches=p.matches page=ids />
+                                <div class:is-refreshing=move || wanted.with(|w| *w != key)>
+                                    <UserTable page=p state />
+                                </div>
+                            }.into_any()
+                        }
                         Err(e) => {
                             state.check_session(&e);
                             view! {
@@ -177,6 +204,15 @@ fn OpenDialog(
         Dialog::Password { issued, created } => {
             view! { <PasswordDialog issued=*issued created state /> }.into_any()
         }
+        Dialog::Bulk(kind) => view! {
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let roles = roles.await.unwrap_or_default();
+                    view! { <BulkDialog kind state roles /> }
+                })}
+            </Suspense>
+        }
+        .into_any(),
     }
 }
 
