@@ -139,3 +139,30 @@ test('Select all users that match, then add and remove a role', async ({ page })
   await expect(matchCount(page)).toHaveText('28 users match');
   expect(await shownEmails(page)).not.toContain(`rae01@${domain}`);
 });
+
+test('a view larger than one request runs as a job, with its progress on the page', async ({ page }) => {
+  test.setTimeout(120_000);
+  const tenant = await signInAsNewAdmin(page, 'bulk-job');
+  const domain = `${tenant.tenant}.example`;
+  for (let i = 1; i <= 120; i++) {
+    const n = String(i).padStart(3, '0');
+    await createUser(page.request, { first_name: `Jo${n}`, last_name: 'Job', email: `jo${n}@${domain}` }, 'viewer');
+  }
+  await page.goto('/?type=viewer');
+  await waitForHydration(page);
+  await expect(matchCount(page)).toHaveText('120 users match');
+  await pageBox(page).check();
+  await bar(page).getByRole('button', { name: 'Select all 120 users that match' }).click();
+  await bar(page).getByRole('button', { name: 'Suspend' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Suspend 120 users?' });
+  await confirm.getByRole('button', { name: 'Suspend' }).click();
+  await expect(page.locator('#bulk-report')).toContainText('Suspending 120 users: started');
+  const jobs = page.getByRole('region', { name: 'Bulk jobs' });
+  const job = jobs.locator('.job').first();
+  await expect(job).toHaveAttribute('data-state', 'done', { timeout: 20_000 });
+  await expect(job).toContainText('Suspended 120 users');
+  await expect(job).toContainText('120 of 120 worked: 120 changed, 0 already so, 0 skipped, 0 failed');
+  await expect(job.getByRole('progressbar', { name: 'Suspended 120 users' })).toHaveAttribute('value', '120');
+  // The table and the counts reload when the job ends.
+  await expectStats(page, 121, 1, 120);
+});

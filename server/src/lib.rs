@@ -212,6 +212,11 @@ pub async fn serve_on(
         }))
     });
     let store = state.store.clone();
+    // Bulk jobs are worked by every server; the task ends with this function.
+    let _jobs = AbortOnDrop(tokio::spawn(app::server::jobs::work(
+        store.clone(),
+        app::server::jobs::worker_name(),
+    )));
     let app = router(state, assets::detect_hashed_bundle(options));
     axum::serve(
         listener,

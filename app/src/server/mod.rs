@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod env;
+pub mod jobs;
 pub mod metrics;
 pub mod passwords;
 pub mod session;

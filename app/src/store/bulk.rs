@@ -124,6 +124,7 @@ pub(super) async fn bulk_in(
                     None
                 };
                 if let Some(e) = refusal {
+                    report.skipped_count += 1;
                     report.skipped.push(SkippedUser {
                         id,
                         name: t.name.clone(),

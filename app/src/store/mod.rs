@@ -10,6 +10,7 @@
 mod bulk;
 mod db;
 mod export;
+mod jobs;
 mod list;
 mod seed;
 mod sessions;
@@ -19,6 +20,7 @@ mod users;
 
 pub use db::{Arg, Sql};
 pub use export::{EXPORT_BATCH, Export};
+pub use jobs::{JOB_BATCH, LEASE_MS, Step};
 pub use list::ListedPage;
 pub use seed::SeedUser;
 pub use sessions::{SessionRecord, SessionUser};

@@ -57,8 +57,10 @@ pub struct BulkReport {
     pub changed: u64,
     /// Users already as asked (already suspended, already holding the role…).
     pub unchanged: u64,
-    /// Users the rules kept from changing: oneself, the last active tenant admin.
+    /// Users the rules kept from changing: oneself, the last active tenant admin (a job keeps
+    /// the first few; `skipped_count` counts them all).
     pub skipped: Vec<SkippedUser>,
+    pub skipped_count: u64,
     /// Users selected who are no longer there (deleted meanwhile, or never of this tenant).
     pub missing: u64,
 }
@@ -86,6 +88,10 @@ impl BulkReport {
         for s in &self.skipped {
             parts.push(format!("{} skipped: {}", s.name, s.reason));
         }
+        let unlisted = self.skipped_count.saturating_sub(self.skipped.len() as u64);
+        if unlisted > 0 {
+            parts.push(format!("{} more skipped", users(unlisted)));
+        }
         if self.missing > 0 {
             parts.push(format!("{} no longer there", users(self.missing)));
         }
@@ -96,6 +102,98 @@ impl BulkReport {
             text + "."
         }
     }
+}
+
+/// Where a bulk job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Waiting for a server to take it.
+    Queued,
+    Running,
+    Done,
+    Cancelled,
+    /// Stopped by something no retry mends (its role was deleted meanwhile).
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Cancelled => "cancelled",
+            JobState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobState> {
+        [
+            JobState::Queued,
+            JobState::Running,
+            JobState::Done,
+            JobState::Cancelled,
+            JobState::Failed,
+        ]
+        .into_iter()
+        .find(|j| j.as_str() == s)
+    }
+
+    /// Whether it may still change users.
+    pub fn is_open(self) -> bool {
+        matches!(self, JobState::Queued | JobState::Running)
+    }
+}
+
+/// A bulk action on a whole view, worked in the background, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobStatus {
+    pub id: i64,
+    pub action: BulkAction,
+    pub state: JobState,
+    /// Users of the view when it was queued.
+    pub total: i64,
+    /// What it did so far, as one request reports it.
+    pub report: BulkReport,
+}
+
+impl JobStatus {
+    /// Users worked so far (changed, already so, skipped or gone).
+    pub fn worked(&self) -> i64 {
+        let r = &self.report;
+        (r.changed + r.unchanged + r.missing) as i64 + r.skipped_count as i64
+    }
+
+    /// "Suspending 12,345 users", "Suspended 12,345 users", "Stopped suspending…".
+    pub fn title(&self) -> String {
+        let (doing, done) = match self.action {
+            BulkAction::Suspend => ("Suspending", "Suspended"),
+            BulkAction::Reactivate => ("Reactivating", "Reactivated"),
+            BulkAction::AddRole(_) => ("Adding a role to", "Added a role to"),
+            BulkAction::RemoveRole(_) => ("Removing a role from", "Removed a role from"),
+        };
+        let users = format!(
+            "{} user{}",
+            crate::users::format::group_thousands(self.total),
+            if self.total == 1 { "" } else { "s" }
+        );
+        match self.state {
+            JobState::Queued | JobState::Running => format!("{doing} {users}"),
+            JobState::Done => format!("{done} {users}"),
+            JobState::Cancelled => format!("Cancelled: {} {users}", doing.to_lowercase()),
+            JobState::Failed => format!("Stopped: {} {users}", doing.to_lowercase()),
+        }
+    }
+}
+
+/// What `bulk_change` did: the change itself, or, for more users than one request changes,
+/// a job queued to do it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkOutcome {
+    Done(BulkReport),
+    Queued(JobStatus),
 }
 
 #[cfg(test)]
@@ -112,6 +210,7 @@ mod tests {
                 name: "Ann Lee".into(),
                 reason: "You cannot suspend yourself.".into(),
             }],
+            skipped_count: 1,
             missing: 0,
         };
         assert_eq!(

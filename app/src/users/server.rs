@@ -7,7 +7,7 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::users::bulk::{BulkAction, BulkReport, BulkTarget};
+use crate::users::bulk::{BulkAction, BulkOutcome, BulkTarget, JobStatus};
 use crate::users::model::{Choice, RoleOption, Status, UserInput, UserSummary, UserType};
 use crate::users::query::{TablePage, UserPage, UserQuery};
 
@@ -186,19 +186,43 @@ pub async fn set_user_status(id: i64, status: Choice<Status>) -> Result<UserSumm
     .await
 }
 
-/// Suspends, reactivates, or grants or takes a role from many users at once: the rows chosen,
-/// or every user of a view, at most [`crate::users::bulk::BULK_AT_ONCE`] a request. The rules
-/// of one at a time hold for each; the report says who was skipped and why.
+/// Suspends, reactivates, or grants or takes a role from many users at once: the rows chosen
+/// (at most [`crate::users::bulk::BULK_AT_ONCE`]), or every user of a view. Up to that many
+/// change in this request; a larger view is queued as a job, worked in the background. The
+/// rules of one at a time hold for each user; the report says who was skipped and why.
 #[server(endpoint = "bulk_change", input = Json)]
-pub async fn bulk_change(action: BulkAction, target: BulkTarget) -> Result<BulkReport, AppError> {
+pub async fn bulk_change(action: BulkAction, target: BulkTarget) -> Result<BulkOutcome, AppError> {
     as_admin(|a| async move {
-        let ids = a.bulk_ids(target).await?;
         let store = &a.state.store;
-        Ok(store
-            .bulk_change(a.tenant(), a.user.user_id, action, &ids)
-            .await?)
+        let (tenant, actor) = (a.tenant(), a.user.user_id);
+        let ids = match a.bulk_ids(target).await? {
+            Ok(ids) => ids,
+            Err(view) => {
+                if let BulkAction::AddRole(r) | BulkAction::RemoveRole(r) = action
+                    && !store.roles(tenant).await?.iter().any(|o| o.id == r)
+                {
+                    return Err(AppError::field("role_ids", "Choose roles from the list"));
+                }
+                let job = store.queue_job(tenant, actor, action, &view).await?;
+                return Ok(BulkOutcome::Queued(job));
+            }
+        };
+        let report = store.bulk_change(tenant, actor, action, &ids).await?;
+        Ok(BulkOutcome::Done(report))
     })
     .await
+}
+
+/// The tenant's bulk jobs still running, and those ended in the last ten minutes.
+#[server(endpoint = "bulk_jobs")]
+pub async fn bulk_jobs() -> Result<Vec<JobStatus>, AppError> {
+    as_admin(|a| async move { Ok(a.state.store.recent_jobs(a.tenant(), 600_000).await?) }).await
+}
+
+/// Cancels a bulk job of the tenant: the batch under way finishes, no other starts.
+#[server(endpoint = "cancel_bulk_job", input = Json)]
+pub async fn cancel_bulk_job(id: i64) -> Result<JobStatus, AppError> {
+    as_admin(|a| async move { Ok(a.state.store.cancel_job(a.tenant(), id).await?) }).await
 }
 
 /// Runs `body` for the signed-in tenant admin (refusing anyone else), and gives a failure its
@@ -286,15 +310,19 @@ impl Admin {
         })
     }
 
-    /// The users a bulk action is for: between one and `BULK_AT_ONCE`.
-    async fn bulk_ids(&self, target: BulkTarget) -> Result<Vec<crate::store::UserId>, AppError> {
+    /// The users a bulk action is for, when there are between one and `BULK_AT_ONCE`; a
+    /// view of more is answered as the view (for a job).
+    async fn bulk_ids(
+        &self,
+        target: BulkTarget,
+    ) -> Result<Result<Vec<crate::store::UserId>, UserQuery>, AppError> {
         use crate::users::bulk::BULK_AT_ONCE;
-        let too_many = || {
-            AppError::NotAllowed(format!(
-                "At most {BULK_AT_ONCE} users change at once: choose fewer."
-            ))
-        };
         let ids: Vec<i64> = match target {
+            BulkTarget::Users(ids) if ids.len() > BULK_AT_ONCE => {
+                return Err(AppError::NotAllowed(format!(
+                    "At most {BULK_AT_ONCE} users change at once by id: select them as a view."
+                )));
+            }
             BulkTarget::Users(ids) => ids,
             BulkTarget::View(query) => {
                 let query = UserQuery {
@@ -304,16 +332,16 @@ impl Admin {
                 let store = &self.state.store;
                 let mut walk = crate::store::Export::start(store, self.tenant(), &query).await?;
                 let users = walk.next_batch(store).await?.unwrap_or_default();
+                if users.len() > BULK_AT_ONCE {
+                    return Ok(Err(query));
+                }
                 users.iter().map(|u| u.id.0).collect()
             }
         };
         if ids.is_empty() {
             return Err(AppError::NotAllowed("Choose at least one user.".into()));
         }
-        if ids.len() > BULK_AT_ONCE {
-            return Err(too_many());
-        }
-        Ok(ids.into_iter().map(crate::store::UserId).collect())
+        Ok(Ok(ids.into_iter().map(crate::store::UserId).collect()))
     }
 
     /// The user as stored now.

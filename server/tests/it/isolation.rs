@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use app::error::AppError;
 use app::store::{Store, TenantId, UserId};
+use app::users::bulk::{BulkOutcome, JobStatus};
 use app::users::model::{RoleOption, UserType};
 use app::users::query::{TablePage, UserPage};
 use reqwest::StatusCode;
@@ -49,6 +50,9 @@ const CASES: &[(&str, Access)] = &[
     ("/api/update_user", Access::Admin),
     ("/api/reset_password", Access::Admin),
     ("/api/set_user_status", Access::Admin),
+    ("/api/bulk_change", Access::Admin),
+    ("/api/bulk_jobs", Access::Admin),
+    ("/api/cancel_bulk_job", Access::Admin),
 ];
 
 /// The ids of tenant A that B's requests name, and B's own.
@@ -63,6 +67,8 @@ struct Ids {
     b_agent: UserId,
     b_users: Vec<i64>,
     b_roles: Vec<i64>,
+    /// A bulk job of A (over a view that matches nobody).
+    a_job: i64,
 }
 
 fn form(email: &str, role_ids: &[i64]) -> Value {
@@ -125,6 +131,16 @@ async fn call(b: &mut Browser, path: &str, ids: &Ids) -> Reply {
             )
             .await
         }
+        "bulk_change" => {
+            b.call_json(
+                endpoint,
+                json!({ "action": "suspend",
+                        "target": { "users": [ids.a_admin.0, ids.a_agent.0] } }),
+            )
+            .await
+        }
+        "bulk_jobs" => b.call(endpoint, &[]).await,
+        "cancel_bulk_job" => b.call_json(endpoint, json!({ "id": ids.a_job })).await,
         other => panic!("no isolation case for the server function {other}"),
     }
 }
@@ -175,6 +191,23 @@ async fn more_cross_tenant_calls(
             "update_user",
             json!({ "id": ids.b_agent.0, "version": b_agent_version,
                     "form": form("agent@globex.example", &[ids.a_role]), "status": "active" }),
+        )
+        .await,
+    ));
+    out.push((
+        "bulk: B's users given A's role".into(),
+        b.call_json(
+            "bulk_change",
+            json!({ "action": { "add_role": ids.a_role },
+                    "target": { "users": [ids.b_agent.0] } }),
+        )
+        .await,
+    ));
+    out.push((
+        "bulk: the view of A's role".into(),
+        b.call_json(
+            "bulk_change",
+            json!({ "action": "suspend", "target": { "view": query("", Some(ids.a_role), None, None)["query"] } }),
         )
         .await,
     ));
@@ -335,6 +368,17 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
         )
         .await;
     assert_eq!(grant.status, StatusCode::OK, "{}", grant.body);
+    // A bulk job of A's, over a view that matches nobody (so its work changes nothing of A).
+    let nobody = app::users::query::UserQuery {
+        q: "no such person anywhere".into(),
+        ..Default::default()
+    };
+    let a_job = db
+        .store
+        .queue_job(a, a_admin, app::users::bulk::BulkAction::Suspend, &nobody)
+        .await
+        .unwrap()
+        .id;
     let ids = Ids {
         a_admin,
         a_agent,
@@ -346,6 +390,7 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
         b_agent,
         b_users: vec![b_admin.0, b_agent.0],
         b_roles,
+        a_job,
     };
 
     // The matrix covers exactly the registered server functions.
@@ -398,9 +443,8 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
         let expected_err = match path.strip_prefix("/api/").unwrap() {
             "sign_in" => Some(AppError::SignInFailed),
             "create_user" | "list_users" | "users_table" => None,
-            "update_user" | "reset_password" | "set_user_status" | "get_user" => {
-                Some(AppError::NotFound)
-            }
+            "update_user" | "reset_password" | "set_user_status" | "get_user"
+            | "cancel_bulk_job" => Some(AppError::NotFound),
             _ => None,
         };
         match (&expected_err, path.strip_prefix("/api/").unwrap()) {
@@ -426,6 +470,17 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
                 let stats: Value = serde_json::from_str(&r.body).unwrap();
                 assert_eq!(stats["total"], b_counts.total, "B's own counts");
             }
+            (None, "bulk_change") => {
+                let done: BulkOutcome = serde_json::from_str(&r.body).unwrap();
+                let BulkOutcome::Done(report) = done else {
+                    panic!("{path}: {}", r.body)
+                };
+                assert_eq!((report.changed, report.missing), (0, 2), "{report:?}");
+            }
+            (None, "bulk_jobs") => {
+                let jobs: Vec<JobStatus> = serde_json::from_str(&r.body).unwrap();
+                assert!(jobs.is_empty(), "{jobs:?}");
+            }
             (None, "viewer") => {
                 let v: Value = serde_json::from_str(&r.body).unwrap();
                 assert_eq!(v["tenant_slug"], "globex");
@@ -448,7 +503,7 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
             nothing_of_a(&what, &r, &ids);
         }
         match what.as_str() {
-            "edit B's agent with A's role" => {
+            "edit B's agent with A's role" | "bulk: B's users given A's role" => {
                 assert!(
                     r.error().field_message("role_ids").is_some(),
                     "{what}: {}",
@@ -461,6 +516,13 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
                 let id = UserId(v["user"]["id"].as_i64().unwrap());
                 assert!(db.store.user(b, id).await.is_ok(), "made in B");
                 assert!(db.store.user(a, id).await.is_err(), "not in A");
+            }
+            "bulk: the view of A's role" => {
+                assert!(
+                    matches!(r.error(), AppError::NotAllowed(_)),
+                    "{what}: no user of B holds it: {}",
+                    r.body
+                )
             }
             w if w.starts_with("list") => {
                 assert_eq!(r.status, StatusCode::OK, "{what}: {}", r.body)

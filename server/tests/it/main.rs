@@ -10,6 +10,7 @@ mod crash;
 mod export;
 mod http;
 mod isolation;
+mod jobs;
 mod metrics;
 mod races;
 mod render;

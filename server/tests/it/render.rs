@@ -365,12 +365,12 @@ async fn each_icon_is_defined_once_per_page(db: &TestDb) {
     assert_eq!(page.status, StatusCode::OK);
     let rows = page.body.matches("<tr").count() - 1;
     assert!(rows >= 2, "{rows} rows");
-    for icon in ["pencil", "lock-reset", "refresh", "plus"] {
+    for icon in ["pencil", "lock-reset", "refresh", "plus", "download"] {
         let defined = format!("<symbol id=\"icon-{icon}\"");
         assert_eq!(page.body.matches(&defined).count(), 1, "{icon}");
     }
-    // A path is drawn only inside the sprite's six symbols.
-    assert_eq!(page.body.matches("<path").count(), 6);
+    // A path is drawn only inside the sprite's seven symbols.
+    assert_eq!(page.body.matches("<path").count(), 7);
     assert_eq!(
         page.body.matches("<use href=\"#icon-pencil\"").count(),
         rows

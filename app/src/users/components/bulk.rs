@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use super::state::{BulkKind, Dialog, PageState, Selection};
 use crate::error::AppError;
 use crate::ui::Modal;
-use crate::users::bulk::{BULK_AT_ONCE, BulkAction, BulkTarget};
+use crate::users::bulk::{BulkAction, BulkOutcome, BulkTarget, JobStatus};
 use crate::users::format::group_thousands;
 use crate::users::model::RoleOption;
 use crate::users::query::MatchCount;
@@ -29,16 +29,17 @@ pub fn BulkBar(
         let page_ticked = selection.with(|s| {
             matches!(s, Selection::Rows(_)) && !page.is_empty() && page.iter().all(|id| s.has(*id))
         });
-        (page_ticked && !matches.capped && n > page.len() as i64 && n <= BULK_AT_ONCE as i64).then(
-            || {
-                view! {
-                    <button type="button" class="btn-link" id="bulk-select-view"
-                        on:click=move |_| selection.set(Selection::View { count: n })>
-                        {format!("Select all {} users that match", group_thousands(n))}
-                    </button>
-                }
-            },
-        )
+        let capped = matches.capped;
+        (page_ticked && (capped || n > page.len() as i64)).then(|| {
+            let all = Selection::View { count: n, capped };
+            let text = format!("Select all {} users that match", all.count_text());
+            view! {
+                <button type="button" class="btn-link" id="bulk-select-view"
+                    on:click=move |_| selection.set(all.clone())>
+                    {text}
+                </button>
+            }
+        })
     };
     let open = move |kind: BulkKind, id: &'static str| {
         move |_: leptos::ev::MouseEvent| {
@@ -73,12 +74,13 @@ pub fn BulkDialog(kind: BulkKind, state: PageState, roles: Vec<RoleOption>) -> i
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
     let role = RwSignal::new(String::new());
-    let count = state.selection.with_untracked(Selection::count);
-    let users = if count == 1 {
-        "1 user".to_string()
-    } else {
-        format!("{} users", group_thousands(count))
-    };
+    let users = state.selection.with_untracked(|s| {
+        if s.count() == 1 && matches!(s, Selection::Rows(_)) {
+            "1 user".to_string()
+        } else {
+            format!("{} users", s.count_text())
+        }
+    });
     let (title, text, button, busy, class) = match kind {
         BulkKind::Suspend => (
             format!("Suspend {users}?"),
@@ -137,11 +139,18 @@ pub fn BulkDialog(kind: BulkKind, state: PageState, roles: Vec<RoleOption>) -> i
         pending.set(true);
         spawn_local(async move {
             match crate::users::server::bulk_change(action, target).await {
-                Ok(report) => {
+                Ok(outcome) => {
                     state.selection.set(Selection::default());
-                    state.report.set(Some(report.summary(action)));
+                    state.report.set(Some(match outcome {
+                        BulkOutcome::Done(report) => report.summary(action),
+                        BulkOutcome::Queued(job) => format!(
+                            "{}: started. It runs in the background; its progress shows below.",
+                            job.title()
+                        ),
+                    }));
                     state.dialog.set(None);
                     state.changed();
+                    state.jobs.update(|n| *n += 1);
                     crate::ui::focus_later("bulk-report".to_string());
                 }
                 Err(e) => state.failed_in_dialog(e, pending, error),
@@ -184,5 +193,86 @@ pub fn BulkDialog(kind: BulkKind, state: PageState, roles: Vec<RoleOption>) -> i
                 </button>
             </div>
         </Modal>
+    }
+}
+
+/// The tenant's bulk jobs: running ones with their progress and Cancel, and those that ended
+/// lately. Read in the browser only (a job is started there), again every second while one
+/// runs; when one ends, the table and the counts reload.
+#[component]
+pub fn JobsPanel(state: PageState) -> impl IntoView {
+    let jobs = LocalResource::new(move || {
+        state.jobs.track();
+        crate::users::server::bulk_jobs()
+    });
+    let list = move || jobs.get().and_then(Result::ok).unwrap_or_default();
+    Effect::new(move |was_open: Option<bool>| {
+        let open = list().iter().any(|j| j.state.is_open());
+        if open {
+            set_timeout(
+                move || state.jobs.update(|n| *n += 1),
+                std::time::Duration::from_secs(1),
+            );
+        }
+        if was_open == Some(true) && !open {
+            state.changed();
+        }
+        open
+    });
+    view! {
+        <section class="jobs" aria-label="Bulk jobs" hidden=move || list().is_empty()>
+            {move || list().into_iter().map(|job| view! { <JobRow job state /> }).collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn JobRow(job: JobStatus, state: PageState) -> impl IntoView {
+    let title = job.title();
+    let r = &job.report;
+    let g = |n: u64| group_thousands(n as i64);
+    let counts = format!(
+        "{} of {} worked: {} changed, {} already so, {} skipped, {} failed",
+        group_thousands(job.worked()),
+        group_thousands(job.total),
+        g(r.changed),
+        g(r.unchanged),
+        g(r.skipped_count),
+        g(r.missing),
+    );
+    let skipped: Vec<String> = r
+        .skipped
+        .iter()
+        .map(|s| format!("{}: {}", s.name, s.reason))
+        .collect();
+    let id = job.id;
+    let open = job.state.is_open();
+    let pending = RwSignal::new(false);
+    let cancel = move |_| {
+        pending.set(true);
+        spawn_local(async move {
+            if let Err(e) = crate::users::server::cancel_bulk_job(id).await {
+                state.fail(e);
+            }
+            state.jobs.update(|n| *n += 1);
+        });
+    };
+    view! {
+        <div class="job" id=format!("job-{id}") data-state=job.state.as_str()>
+            <div class="job-head">
+                <strong>{title.clone()}</strong>
+                {open.then(|| view! {
+                    <button type="button" class="btn btn-sm" disabled=move || pending.get()
+                        on:click=cancel>"Cancel"</button>
+                })}
+            </div>
+            <progress max=job.total.max(1) value=job.worked().min(job.total.max(1)) aria-label=title></progress>
+            <p class="job-counts">{counts}</p>
+            {(!skipped.is_empty()).then(|| view! {
+                <ul class="job-skipped">
+                    {skipped.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+                </ul>
+            })}
+        </div>
     }
 }

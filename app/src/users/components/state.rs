@@ -47,8 +47,9 @@ pub enum BulkKind {
 pub enum Selection {
     /// Rows ticked one by one; kept while paging through the same filters.
     Rows(BTreeSet<i64>),
-    /// Every user of the view in the URL, `count` of them: held as the view, not its ids.
-    View { count: i64 },
+    /// Every user of the view in the URL, `count` of them (or more, when `capped`): held as
+    /// the view, not its ids.
+    View { count: i64, capped: bool },
 }
 
 impl Default for Selection {
@@ -62,7 +63,7 @@ impl Selection {
     pub fn count(&self) -> i64 {
         match self {
             Selection::Rows(ids) => ids.len() as i64,
-            Selection::View { count } => *count,
+            Selection::View { count, .. } => *count,
         }
     }
 
@@ -110,13 +111,23 @@ impl Selection {
         }
     }
 
-    /// "3 users selected", "All 57 users that match are selected".
-    pub fn label(&self) -> String {
+    /// How many, as the page writes it: "57", "10,000+".
+    pub fn count_text(&self) -> String {
         let n = crate::users::format::group_thousands(self.count());
         match self {
-            Selection::View { count } if *count == 1 => {
-                "The 1 user that matches is selected".into()
-            }
+            Selection::View { capped: true, .. } => format!("{n}+"),
+            _ => n,
+        }
+    }
+
+    /// "3 users selected", "All 57 users that match are selected".
+    pub fn label(&self) -> String {
+        let n = self.count_text();
+        match self {
+            Selection::View {
+                count: 1,
+                capped: false,
+            } => "The 1 user that matches is selected".into(),
             Selection::View { .. } => format!("All {n} users that match are selected"),
             Selection::Rows(ids) if ids.len() == 1 => "1 user selected".into(),
             Selection::Rows(_) => format!("{n} users selected"),
@@ -142,6 +153,8 @@ pub struct PageState {
     pub selection: RwSignal<Selection>,
     /// What the last bulk action did (shown above the table).
     pub report: RwSignal<Option<String>>,
+    /// Bumped to read the bulk jobs' progress again.
+    pub jobs: RwSignal<u32>,
 }
 
 impl PageState {
@@ -223,12 +236,19 @@ mod tests {
 
     #[test]
     fn a_whole_view_selection_becomes_rows_when_one_is_unticked() {
-        let mut s = Selection::View { count: 57 };
+        let mut s = Selection::View {
+            count: 57,
+            capped: false,
+        };
         assert!(s.has(99));
         assert_eq!(s.label(), "All 57 users that match are selected");
         s.set_row(2, false, &[1, 2, 3]);
         assert_eq!(s, Selection::Rows([1, 3].into()));
-        let mut s = Selection::View { count: 57 };
+        let mut s = Selection::View {
+            count: 10_000,
+            capped: true,
+        };
+        assert_eq!(s.label(), "All 10,000+ users that match are selected");
         s.toggle_page(&[1, 2, 3]);
         assert!(s.is_empty());
     }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::bulk::{BulkBar, BulkDialog};
+use super::bulk::{BulkBar, BulkDialog, JobsPanel};
 use super::confirm_dialog::{Confirm, ConfirmDialog};
 use super::filter_bar::FilterBar;
 use super::icons;
@@ -43,6 +43,7 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
         refocus: RwSignal::new(None),
         selection: RwSignal::new(Selection::default()),
         report: RwSignal::new(None),
+        jobs: RwSignal::new(0),
     };
     // A selection belongs to its filters: it survives paging and sorting, and clears when
     // the filters change (effects run in the browser only).
@@ -133,6 +134,7 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
                 hidden=move || state.report.with(Option::is_none)>
                 {move || state.report.get()}
             </p>
+            <JobsPanel state />
             // The selection's count, announced as it changes.
             <p class="sr-only" role="status" aria-live="polite">
                 {move || state.selection.with(|s| (!s.is_empty()).then(|| s.label()))}

@@ -252,6 +252,7 @@ fn fields_of(endpoint: &str) -> &'static [&'static str] {
             "status",
         ],
         "set_user_status" => &["status"],
+        "bulk_change" => &["role_ids"],
         "change_password" => &["current_password", "new_password", "confirm_password"],
         _ => &[],
     }
@@ -367,6 +368,8 @@ async fn hostile_input_never_gets_a_5xx_a_database_message_or_a_half_written_row
                 "form": user_form("Agent", "Tester", "agent@acme.example"), "status": "active" }),
             "reset_password" => json!({ "id": agent_id.0 }),
             "set_user_status" => json!({ "id": agent_id.0, "status": "active" }),
+            "bulk_change" => json!({ "action": "reactivate", "target": { "users": [agent_id.0] } }),
+            "cancel_bulk_job" => json!({ "id": 1 }),
             _ => json!({}),
         };
         for i in 0..CASES_PER_FUNCTION {

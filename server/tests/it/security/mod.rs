@@ -44,6 +44,9 @@ const FUNCTIONS: &[(&str, Enc)] = &[
     ("update_user", Enc::Json),
     ("reset_password", Enc::Json),
     ("set_user_status", Enc::Json),
+    ("bulk_change", Enc::Json),
+    ("bulk_jobs", Enc::Form),
+    ("cancel_bulk_job", Enc::Json),
 ];
 
 /// The Content-Type of a body in `enc`.

@@ -55,6 +55,8 @@ fn valid_args(endpoint: &str, agent: &UserSummary) -> (Enc, Vec<u8>) {
         })),
         "reset_password" => json(json!({ "id": agent.id })),
         "set_user_status" => json(json!({ "id": agent.id, "status": "suspended" })),
+        "bulk_change" => json(json!({ "action": "suspend", "target": { "users": [agent.id] } })),
+        "cancel_bulk_job" => json(json!({ "id": 1 })),
         _ => form(&[]),
     }
 }
