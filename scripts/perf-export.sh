@@ -5,7 +5,10 @@
 #   the whole tenant as CSV, gzipped as a browser asks for it and uncompressed: time to the
 #   first byte, to the last, bytes and rows; a filtered view ("smith", by last login); and the
 #   server's resident memory before and its peak after (VmHWM); and a bulk action of 100 users
-#   (`bulk_change`, suspend then reactivate, 10 times each): p50 and p95 of the whole request.
+#   (`bulk_change`, suspend then reactivate, 10 times each): p50 and p95 of the whole request;
+#   and bulk jobs over the whole tenant (a role of its own added to every user, then taken off
+#   again, so the data stays as seeded): each job's time, and the 50-row page's latency
+#   (sequential loads) while a job runs.
 # Usage: scripts/perf-export.sh [USERS]   (default 1000000). PERF_BACKENDS="sqlite" runs one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +67,50 @@ for backend in $BACKENDS; do
   done | awk '{print $1 * 1000}' | sort -n \
     | awk '{a[NR] = $1} END {printf "bulk_change, 100 users: p50 %.1f ms, p95 %.1f ms (%d requests)\n", a[int(NR * 0.5 + 0.5)], a[int(NR * 0.95 + 0.5)], NR}' \
     | tee "$OUT/bulk.txt"
+
+  say "Bulk jobs over the whole tenant"
+  sql_exec() {
+    case $backend in
+      sqlite) python3 - "${DATABASE_URL#sqlite://}" "$1" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()
+PY
+      ;;
+      postgres) psql "$DATABASE_URL" -qc "$1" >/dev/null ;;
+    esac
+  }
+  sql_exec "INSERT INTO roles (tenant_id, name, description, permissions, created_at)
+            SELECT id, 'Bench', 'for perf-export.sh', '', 0 FROM tenants WHERE slug = 'demo'
+            ON CONFLICT DO NOTHING"
+  ROLE=$(sql_value "SELECT id FROM roles WHERE tenant_id = $DEMO AND name = 'Bench'")
+  VIEW='{"q":"","status":null,"user_type":null,"role":null,"sort":"name","desc":false,"size":50,"after":null,"before":null}'
+  for action in "{\"add_role\": $ROLE}" "{\"remove_role\": $ROLE}"; do
+    start=$(date +%s.%N)
+    curl -sS -o "$OUT/job.json" -H "Cookie: $COOKIE" -H "Origin: $BASE" -H 'Content-Type: application/json' \
+      -d "{\"action\": $action, \"target\": {\"view\": $VIEW}}" "$BASE/api/bulk_change"
+    grep -q '"queued"' "$OUT/job.json" || { echo "not queued: $(cat "$OUT/job.json")"; exit 1; }
+    # The page, loaded one after another while the job runs.
+    : >"$OUT/during.txt"
+    while :; do
+      curl -sS -o /dev/null -w '%{time_total}\n' -H "Cookie: $COOKIE" -H "Accept-Encoding: br" \
+        "$BASE/?size=50" >>"$OUT/during.txt"
+      curl -sS -o "$OUT/jobs.json" -H "Cookie: $COOKIE" -H "Origin: $BASE" \
+        -H "Content-Type: application/x-www-form-urlencoded" -d "" "$BASE/api/bulk_jobs"
+      python3 -c 'import json,sys; sys.exit(0 if any(j["state"] in ("queued","running") for j in json.load(open(sys.argv[1]))) else 1)' \
+        "$OUT/jobs.json" || break
+    done
+    took=$(echo "$(date +%s.%N) - $start" | bc)
+    python3 - "$OUT/jobs.json" "$OUT/during.txt" "$action" "$took" <<'PY' | tee -a "$OUT/jobs.txt"
+import json, sys
+job = json.load(open(sys.argv[1]))[0]
+t = sorted(float(x) * 1000 for x in open(sys.argv[2]) if x.strip())
+q = lambda p: t[min(len(t) - 1, int(len(t) * p))]
+r = job["report"]
+print(f"job {sys.argv[3]}: {job['state']} in {float(sys.argv[4]):.1f} s, {job['total']:,} users "
+      f"({r['changed']:,} changed, {r['unchanged']:,} already so); the page meanwhile: "
+      f"{len(t)} loads, p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms")
+PY
+  done
   rm -f "$OUT"/export.gzip "$OUT"/export.identity
   stop_server
 done

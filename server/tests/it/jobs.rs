@@ -137,11 +137,8 @@ async fn two_servers_racing_for_a_job_never_both_work_it(db: &TestDb) {
             let mut batches = 0;
             for _ in 0..50 {
                 if let Some(id) = store.claim_job(owner, 60_000).await.unwrap() {
-                    loop {
-                        match store.work_job(id, owner, 60_000, BATCH).await.unwrap() {
-                            Step::More => batches += 1,
-                            _ => break,
-                        }
+                    while let Step::More = store.work_job(id, owner, 60_000, BATCH).await.unwrap() {
+                        batches += 1;
                     }
                 }
                 tokio::task::yield_now().await;
