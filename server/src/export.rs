@@ -175,8 +175,8 @@ impl Walk {
         }
         match self.export.next_batch(&self.store).await {
             Ok(Some(rows)) => {
-                for user in &rows {
-                    csv::write_user(&mut out, user, self.tz);
+                for row in &rows {
+                    csv::write_user(&mut out, row, self.tz);
                 }
                 self.record.rows += rows.len() as u64;
             }

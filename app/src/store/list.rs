@@ -347,14 +347,28 @@ impl Store {
     /// SQLite the FTS5 table alone answers (no row is read), on PostgreSQL the tenant's part of
     /// the GIN index.
     pub async fn broad_search(&self, tenant: TenantId, q: &UserQuery) -> Result<bool, StoreError> {
+        let held = self
+            .search_holders(tenant, q, BROAD_SEARCH_MATCHES + 1)
+            .await?;
+        Ok(held.is_some_and(|n| n > BROAD_SEARCH_MATCHES))
+    }
+
+    /// How many users of the tenant hold the search of `q`, counted up to `cap` (from the
+    /// search index alone, whatever the filters); `None` without a search.
+    pub async fn search_holders(
+        &self,
+        tenant: TenantId,
+        q: &UserQuery,
+        cap: i64,
+    ) -> Result<Option<i64>, StoreError> {
         let search = Search::of(q);
         let sql = match (search, self) {
-            (Search::Everyone, _) => return Ok(false),
+            (Search::Everyone, _) => return Ok(None),
             (search, Store::Sqlite(_)) => match search.fts() {
                 Some((table, column, phrase)) => {
                     Self::held_fts(table, fts_query(tenant, column, phrase))
                 }
-                None => return Ok(false),
+                None => return Ok(None),
             },
             (Search::Substring(text), Store::Postgres(_)) => Sql::new(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE u.tenant_id = $1
@@ -369,9 +383,8 @@ impl Store {
             .bind(tenant)
             .bind(word),
         };
-        let sql = sql.bind(BROAD_SEARCH_MATCHES + 1);
-        let held: i64 = self.conn().await?.db().scalar(&sql).await?;
-        Ok(held > BROAD_SEARCH_MATCHES)
+        let sql = sql.bind(cap);
+        Ok(Some(self.conn().await?.db().scalar(&sql).await?))
     }
 
     /// The statement counting (capped by its last parameter) the rows of an FTS5 `query`.

@@ -7,6 +7,7 @@
 //! databases are `match`es on [`Store`] or [`Tx`]. Every function that touches tenant data takes
 //! the [`TenantId`] explicitly.
 
+mod audit;
 mod bulk;
 mod db;
 mod export;
@@ -18,8 +19,9 @@ mod tenants;
 pub mod throttle;
 mod users;
 
+pub use audit::AuditRecord;
 pub use db::{Arg, Sql};
-pub use export::{EXPORT_BATCH, Export};
+pub use export::{EXPORT_BATCH, Export, ExportRow};
 pub use jobs::{JOB_BATCH, LEASE_MS, Step};
 pub use list::ListedPage;
 pub use seed::SeedUser;

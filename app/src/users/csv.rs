@@ -5,7 +5,7 @@
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::store::User;
+use crate::store::ExportRow;
 
 /// The header row.
 pub const HEADER: [&str; 11] = [
@@ -31,15 +31,11 @@ pub fn write_header(out: &mut String) {
     write_record(out, HEADER.iter().copied());
 }
 
-/// Appends `user`'s row to `out`, times in the timezone `tz`.
-pub fn write_user(out: &mut String, user: &User, tz: Tz) {
+/// Appends the row of `row`'s user to `out`, times in the timezone `tz`.
+pub fn write_user(out: &mut String, row: &ExportRow, tz: Tz) {
+    let user = &row.user;
     let p = &user.profile;
-    let roles = user
-        .roles
-        .iter()
-        .map(|r| r.name.as_str())
-        .collect::<Vec<_>>()
-        .join("; ");
+    let roles = row.roles.join("; ");
     let last_login = user
         .last_login_at
         .map(|t| timestamp(t, tz))

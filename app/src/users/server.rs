@@ -225,6 +225,41 @@ pub async fn cancel_bulk_job(id: i64) -> Result<JobStatus, AppError> {
     as_admin(|a| async move { Ok(a.state.store.cancel_job(a.tenant(), id).await?) }).await
 }
 
+/// A user's History: the changes made to them, newest first, a page at a time (`before`: the
+/// last entry of the page before). A user of another tenant is not found.
+#[server(endpoint = "user_history", input = Json)]
+pub async fn user_history(
+    id: i64,
+    #[server(default)] before: Option<i64>,
+) -> Result<crate::users::history::HistoryPage, AppError> {
+    use crate::users::history::{HISTORY_PAGE, HistoryPage, describe};
+    as_admin(|a| async move {
+        let store = &a.state.store;
+        let user = crate::store::UserId(id);
+        store.user(a.tenant(), user).await?;
+        let mut records = store
+            .user_audit(a.tenant(), user, before, HISTORY_PAGE as i64 + 1)
+            .await?;
+        let more = records.len() > HISTORY_PAGE;
+        records.truncate(HISTORY_PAGE);
+        let roles = store
+            .roles(a.tenant())
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect();
+        let now = crate::store::now_ms();
+        Ok(HistoryPage {
+            next: more.then(|| records.last().map(|r| r.id)).flatten(),
+            entries: records
+                .iter()
+                .map(|r| describe(r, &roles, now, a.timezone()))
+                .collect(),
+        })
+    })
+    .await
+}
+
 /// Runs `body` for the signed-in tenant admin (refusing anyone else), and gives a failure its
 /// HTTP status.
 #[cfg(feature = "ssr")]
@@ -269,14 +304,18 @@ impl Admin {
         self.user.tenant_id
     }
 
+    /// The admin's timezone, else the tenant's: the one times are shown in.
+    fn timezone(&self) -> &str {
+        self.user
+            .timezone
+            .as_deref()
+            .unwrap_or(&self.user.tenant_timezone)
+    }
+
     /// A stored user as the table shows it, with times in the admin's timezone (else the
     /// tenant's).
     fn summary(&self, u: crate::store::User, now: i64) -> UserSummary {
-        let tz = self
-            .user
-            .timezone
-            .as_deref()
-            .unwrap_or(&self.user.tenant_timezone);
+        let tz = self.timezone();
         UserSummary {
             id: u.id.0,
             profile: u.profile,
@@ -335,7 +374,7 @@ impl Admin {
                 if users.len() > BULK_AT_ONCE {
                     return Ok(Err(query));
                 }
-                users.iter().map(|u| u.id.0).collect()
+                users.iter().map(|u| u.user.id.0).collect()
             }
         };
         if ids.is_empty() {

@@ -235,7 +235,7 @@ async fn a_row_holds_every_column_and_no_formula(db: &TestDb) {
     let rows = records(&r.body);
     assert_eq!(rows.len(), 2);
     let row = &rows[1];
-    let role_names: Vec<String> = db
+    let mut role_names: Vec<String> = db
         .store
         .roles(t)
         .await
@@ -244,6 +244,7 @@ async fn a_row_holds_every_column_and_no_formula(db: &TestDb) {
         .filter(|r| r.id == roles[0].0 || r.id == roles[1].0)
         .map(|r| r.name)
         .collect();
+    role_names.sort();
     assert_eq!(row[0], "'=HYPERLINK(\"http://evil.example\")");
     assert_eq!(row[1], "'@SUM(A1)");
     assert_eq!(row[2], "eve@x.example");

@@ -53,6 +53,7 @@ const CASES: &[(&str, Access)] = &[
     ("/api/bulk_change", Access::Admin),
     ("/api/bulk_jobs", Access::Admin),
     ("/api/cancel_bulk_job", Access::Admin),
+    ("/api/user_history", Access::Admin),
 ];
 
 /// The ids of tenant A that B's requests name, and B's own.
@@ -141,6 +142,10 @@ async fn call(b: &mut Browser, path: &str, ids: &Ids) -> Reply {
         }
         "bulk_jobs" => b.call(endpoint, &[]).await,
         "cancel_bulk_job" => b.call_json(endpoint, json!({ "id": ids.a_job })).await,
+        "user_history" => {
+            b.call_json(endpoint, json!({ "id": ids.a_agent.0, "before": null }))
+                .await
+        }
         other => panic!("no isolation case for the server function {other}"),
     }
 }
@@ -444,7 +449,7 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
             "sign_in" => Some(AppError::SignInFailed),
             "create_user" | "list_users" | "users_table" => None,
             "update_user" | "reset_password" | "set_user_status" | "get_user"
-            | "cancel_bulk_job" => Some(AppError::NotFound),
+            | "cancel_bulk_job" | "user_history" => Some(AppError::NotFound),
             _ => None,
         };
         match (&expected_err, path.strip_prefix("/api/").unwrap()) {

@@ -8,6 +8,7 @@ mod cli;
 mod cluster;
 mod crash;
 mod export;
+mod history;
 mod http;
 mod isolation;
 mod jobs;

@@ -365,12 +365,19 @@ async fn each_icon_is_defined_once_per_page(db: &TestDb) {
     assert_eq!(page.status, StatusCode::OK);
     let rows = page.body.matches("<tr").count() - 1;
     assert!(rows >= 2, "{rows} rows");
-    for icon in ["pencil", "lock-reset", "refresh", "plus", "download"] {
+    for icon in [
+        "pencil",
+        "lock-reset",
+        "refresh",
+        "plus",
+        "download",
+        "history",
+    ] {
         let defined = format!("<symbol id=\"icon-{icon}\"");
         assert_eq!(page.body.matches(&defined).count(), 1, "{icon}");
     }
-    // A path is drawn only inside the sprite's seven symbols.
-    assert_eq!(page.body.matches("<path").count(), 7);
+    // A path is drawn only inside the sprite's eight symbols.
+    assert_eq!(page.body.matches("<path").count(), 8);
     assert_eq!(
         page.body.matches("<use href=\"#icon-pencil\"").count(),
         rows
@@ -402,8 +409,8 @@ async fn the_hydration_data_does_not_repeat_the_table(db: &TestDb) {
     let row = format!("data-user=\"{}\"", agent.0);
     assert_eq!(
         document.matches(&row).count(),
-        3,
-        "the agent's three buttons"
+        4,
+        "the agent's four buttons"
     );
     let count = db.store.tenant_counts(t).await.unwrap().total;
     assert!(

@@ -35,6 +35,7 @@ pub fn on_row_click(ev: leptos::ev::MouseEvent, state: PageState) {
         "reset" => open(Dialog::ConfirmReset(user)),
         "suspend" => open(Dialog::ConfirmSuspend(user)),
         "reactivate" => reactivate(state, id),
+        "history" => open(Dialog::History(user)),
         _ => {}
     }
 }

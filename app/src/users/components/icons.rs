@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 /// The shapes: `(name, path)`, drawn on a 24 × 24 grid with a 2-pixel round stroke.
-const SHAPES: [(&str, &str); 7] = [
+const SHAPES: [(&str, &str); 8] = [
     ("pencil", "M4 20h4L19 9l-4-4L4 16v4zM14 6l4 4"),
     (
         "lock-reset",
@@ -23,6 +23,7 @@ const SHAPES: [(&str, &str); 7] = [
     ("refresh", "M20 11a8 8 0 1 0-2.3 5.7M20 4v7h-7"),
     ("plus", "M12 5v14M5 12h14"),
     ("download", "M12 4v11M7 10l5 5 5-5M5 20h14"),
+    ("history", "M3 12a9 9 0 1 0 3-6.7M3 4v5h5M12 8v4l3 2"),
 ];
 
 /// The icons' shapes, once per page (hidden; `<use>` draws them in the colour of the text
@@ -90,4 +91,10 @@ pub fn plus() -> impl IntoView {
 /// Export (a download).
 pub fn download() -> impl IntoView {
     icon("#icon-download")
+}
+
+/// History.
+#[cfg(feature = "ssr")]
+pub fn history() -> impl IntoView {
+    icon("#icon-history")
 }

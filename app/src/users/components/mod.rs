@@ -4,6 +4,7 @@ mod actions;
 mod bulk;
 mod confirm_dialog;
 mod filter_bar;
+mod history_dialog;
 mod icons;
 mod password_dialog;
 #[cfg(feature = "ssr")]

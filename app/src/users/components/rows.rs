@@ -90,7 +90,7 @@ fn RoleTags(roles: Vec<RoleTag>) -> impl IntoView {
     .into_any()
 }
 
-/// Edit, Reset password and Suspend / Reactivate for one user. Each button names the action
+/// Edit, Reset password, Suspend / Reactivate and History for one user. Each button names the action
 /// and the user (for screen readers and as a tooltip), and says what it does to whom in
 /// `data-action`, `data-user` and `data-name`, for the table body's listener.
 #[component]
@@ -131,6 +131,7 @@ fn RowActions(user: UserSummary) -> impl IntoView {
             {button("edit", "edit", format!("Edit {name}"), icons::pencil().into_any())}
             {button("reset", "reset", format!("Reset password of {name}"), icons::lock_reset().into_any())}
             {button(toggle, "status", toggle_label, toggle_icon)}
+            {button("history", "history", format!("History of {name}"), icons::history().into_any())}
         </div>
     }
 }

@@ -31,6 +31,8 @@ pub enum Dialog {
     },
     /// Confirm a bulk action on the selection.
     Bulk(BulkKind),
+    /// A user's History.
+    History(RowUser),
 }
 
 /// The bulk actions, as the bar offers them (the role is chosen in the dialog).

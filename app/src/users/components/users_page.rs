@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 use super::bulk::{BulkBar, BulkDialog, JobsPanel};
 use super::confirm_dialog::{Confirm, ConfirmDialog};
 use super::filter_bar::FilterBar;
+use super::history_dialog::HistoryDialog;
 use super::icons;
 use super::password_dialog::PasswordDialog;
 use super::state::{Dialog, PageState, Selection};
@@ -206,6 +207,7 @@ fn OpenDialog(
         Dialog::Password { issued, created } => {
             view! { <PasswordDialog issued=*issued created state /> }.into_any()
         }
+        Dialog::History(user) => view! { <HistoryDialog user state /> }.into_any(),
         Dialog::Bulk(kind) => view! {
             <Suspense>
                 {move || Suspend::new(async move {

@@ -370,6 +370,7 @@ async fn hostile_input_never_gets_a_5xx_a_database_message_or_a_half_written_row
             "set_user_status" => json!({ "id": agent_id.0, "status": "active" }),
             "bulk_change" => json!({ "action": "reactivate", "target": { "users": [agent_id.0] } }),
             "cancel_bulk_job" => json!({ "id": 1 }),
+            "user_history" => json!({ "id": agent_id.0, "before": null }),
             _ => json!({}),
         };
         for i in 0..CASES_PER_FUNCTION {

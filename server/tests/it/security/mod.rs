@@ -47,6 +47,7 @@ const FUNCTIONS: &[(&str, Enc)] = &[
     ("bulk_change", Enc::Json),
     ("bulk_jobs", Enc::Form),
     ("cancel_bulk_job", Enc::Json),
+    ("user_history", Enc::Json),
 ];
 
 /// The Content-Type of a body in `enc`.

@@ -57,6 +57,7 @@ fn valid_args(endpoint: &str, agent: &UserSummary) -> (Enc, Vec<u8>) {
         "set_user_status" => json(json!({ "id": agent.id, "status": "suspended" })),
         "bulk_change" => json(json!({ "action": "suspend", "target": { "users": [agent.id] } })),
         "cancel_bulk_job" => json(json!({ "id": 1 })),
+        "user_history" => json(json!({ "id": agent.id, "before": null })),
         _ => form(&[]),
     }
 }
