@@ -12,7 +12,7 @@ use std::sync::Arc;
 use app::auth::model::Viewer;
 use app::error::AppError;
 use app::server::{AppState, admin_only, resolve_session};
-use app::store::{Export, Store, TenantId, UserId};
+use app::store::{ExportRow, Store, StoreError, TenantId, UserId};
 use app::users::csv;
 use app::users::query::UserQuery;
 use axum::Router;
@@ -22,8 +22,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use flate2::write::GzEncoder;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
+use crate::AbortOnDrop;
 use crate::compress::Coding;
 
 /// Where the export is served.
@@ -34,6 +35,19 @@ const EXPORTS_AT_ONCE: usize = 2;
 
 /// How long to wait before retrying when every export slot is taken.
 const RETRY_AFTER_SECONDS: u64 = 30;
+
+/// Batches read ahead of the one being sent: the database reads the next batch while the
+/// body encodes and compresses this one, on the other core (a million rows: 23 s of reading
+/// and 7 s of gzip one after the other, before).
+const READ_AHEAD: usize = 2;
+
+/// What the reader task hands the body.
+enum Read {
+    Rows(Vec<ExportRow>),
+    Failed(StoreError),
+    /// Every row has been read. (A channel closed without it means the reader died.)
+    Done,
+}
 
 #[derive(Clone)]
 struct Exports {
@@ -84,7 +98,7 @@ async fn users_csv(
             .map(|(_, v)| v.as_str())
     })
     .first_page();
-    let export = match Export::start(&state.store, user.tenant_id, &view).await {
+    let mut export = match app::store::Export::start(&state.store, user.tenant_id, &view).await {
         Ok(export) => export,
         Err(e) => return refusal(&AppError::from(e)),
     };
@@ -102,10 +116,26 @@ async fn users_csv(
     let gzip = Coding::Gzip
         .accepted(&headers)
         .then(|| GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    let (batches, rows) = mpsc::channel(READ_AHEAD);
+    let store = state.store.clone();
+    let reader = tokio::spawn(async move {
+        loop {
+            let read = match export.next_batch(&store).await {
+                Ok(Some(rows)) => Read::Rows(rows),
+                Ok(None) => Read::Done,
+                Err(e) => Read::Failed(e),
+            };
+            let last = !matches!(read, Read::Rows(_));
+            // A closed channel: the download was dropped; stop reading.
+            if batches.send(read).await.is_err() || last {
+                return;
+            }
+        }
+    });
     let walk = Walk {
-        store: state.store.clone(),
+        rows,
+        _reader: AbortOnDrop(reader),
         gzip,
-        export,
         tz,
         started: false,
         finished: false,
@@ -145,10 +175,11 @@ async fn users_csv(
     res
 }
 
-/// The export under way: where the walk is, and its audit record.
+/// The export under way: the batches as the reader hands them over, and its audit record.
 struct Walk {
-    store: Store,
-    export: Export,
+    rows: mpsc::Receiver<Read>,
+    /// Stops the reader when the download is dropped.
+    _reader: AbortOnDrop,
     /// The body's compressor, when the browser accepts gzip.
     gzip: Option<GzEncoder<Vec<u8>>>,
     tz: chrono_tz::Tz,
@@ -173,22 +204,25 @@ impl Walk {
             out.push_str(csv::BOM);
             csv::write_header(&mut out);
         }
-        match self.export.next_batch(&self.store).await {
-            Ok(Some(rows)) => {
+        match self.rows.recv().await {
+            Some(Read::Rows(rows)) => {
                 for row in &rows {
                     csv::write_user(&mut out, row, self.tz);
                 }
                 self.record.rows += rows.len() as u64;
             }
-            Ok(None) => {}
-            Err(e) => return Some((Err(self.fail(AppError::from(e))), self)),
-        }
-        if self.export.is_done() {
-            self.finished = true;
-            // Recorded before the last chunk leaves: a download the server finished counts as
-            // complete.
-            if let Err(e) = self.record.write(true).await {
-                return Some((Err(self.fail(AppError::from(e))), self));
+            Some(Read::Failed(e)) => return Some((Err(self.fail(AppError::from(e))), self)),
+            None => {
+                tracing::error!("the export's reader stopped before its last row");
+                return Some((Err(self.fail(AppError::Internal)), self));
+            }
+            Some(Read::Done) => {
+                self.finished = true;
+                // Recorded before the last chunk leaves: a download the server finished counts
+                // as complete.
+                if let Err(e) = self.record.write(true).await {
+                    return Some((Err(self.fail(AppError::from(e))), self));
+                }
             }
         }
         let chunk = self.encode(out);
