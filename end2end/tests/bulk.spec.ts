@@ -3,6 +3,7 @@
  * that survives paging and clears with the filters, "Select all N users that match", and
  * Suspend, Reactivate, Add role… and Remove role… on the selection, with their report.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import {
   createUser,
@@ -165,4 +166,33 @@ test('a view larger than one request runs as a job, with its progress on the pag
   await expect(job.getByRole('progressbar', { name: 'Suspended 120 users' })).toHaveAttribute('value', '120');
   // The table and the counts reload when the job ends.
   await expectStats(page, 121, 1, 120);
+});
+
+test('the bulk bar, its dialog and the report have no serious or critical axe violations', async ({ page }) => {
+  const tenant = await signInAsNewAdmin(page, 'bulk-axe');
+  await createUser(page.request, { first_name: 'Tom', last_name: 'Tester', email: `tom@${tenant.tenant}.example` }, 'analyst');
+  await page.goto('/');
+  await waitForHydration(page);
+  const serious = async () => {
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+    return results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  };
+  await page.getByRole('checkbox', { name: 'Select Tom Tester' }).check();
+  await expect(bar(page)).toBeVisible();
+  expect(await serious()).toEqual([]);
+  await bar(page).getByRole('button', { name: 'Add role…' }).click();
+  const add = page.getByRole('dialog', { name: 'Add a role to 1 user' });
+  await expect(add).toBeVisible();
+  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
+  expect(await serious()).toEqual([]);
+  await page.keyboard.press('Escape');
+  await expect(bar(page).getByRole('button', { name: 'Add role…' })).toBeFocused();
+  // The report of what was done.
+  await pageBox(page).check();
+  await bar(page).getByRole('button', { name: 'Reactivate' }).click();
+  await page.getByRole('dialog', { name: 'Reactivate 2 users?' }).getByRole('button', { name: 'Reactivate' }).click();
+  await expect(page.locator('#bulk-report')).toContainText('2 users already so');
+  expect(await serious()).toEqual([]);
 });

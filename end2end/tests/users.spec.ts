@@ -929,16 +929,6 @@ test('the page and every dialog have no serious or critical axe violations', asy
 
   found.push(...(await seriousViolations(page, 'page')));
 
-  await page.getByRole('checkbox', { name: 'Select Tom Tester' }).check();
-  await expect(page.getByRole('region', { name: 'Bulk actions' })).toBeVisible();
-  found.push(...(await seriousViolations(page, 'bulk bar')));
-  await page.getByRole('button', { name: 'Add role…' }).click();
-  await expect(dialog(page, 'Add a role to 1 user')).toBeVisible();
-  found.push(...(await seriousViolations(page, 'bulk dialog')));
-  await page.keyboard.press('Escape');
-  await expect(page.getByRole('button', { name: 'Add role…' })).toBeFocused();
-  await page.getByRole('button', { name: 'Clear selection' }).click();
-
   await page.getByRole('button', { name: 'Add User' }).click();
   await expect(dialog(page, 'Add User').getByRole('checkbox')).toHaveCount(10);
   found.push(...(await seriousViolations(page, 'Add User')));
