@@ -18,18 +18,6 @@ struct Target {
     status: Status,
 }
 
-/// `list` as `(a, b, …)`, each a placeholder.
-fn in_list<T: Copy + Into<super::Arg>>(sql: &mut Sql, list: impl IntoIterator<Item = T>) {
-    sql.push("(");
-    for (i, v) in list.into_iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.arg(v);
-    }
-    sql.push(")");
-}
-
 impl Store {
     /// Applies `action` to the users `ids` of `tenant` (ids of no user of the tenant are
     /// counted as missing), as `actor`, in one transaction.
@@ -73,7 +61,7 @@ pub(super) async fn bulk_in(
         "SELECT id, first_name, last_name, user_type, status FROM users WHERE tenant_id = ",
     );
     sql.arg(tenant).push(" AND id IN ");
-    in_list(&mut sql, ids.iter().copied());
+    sql.in_list(ids.iter().copied());
     let mut targets = BTreeMap::new();
     for r in tx.db().all(&sql).await? {
         let first: String = r.get("first_name")?;
@@ -93,7 +81,7 @@ pub(super) async fn bulk_in(
     if role.is_some() && !targets.is_empty() {
         let mut sql = Sql::new("SELECT user_id, role_id FROM user_roles WHERE tenant_id = ");
         sql.arg(tenant).push(" AND user_id IN ");
-        in_list(&mut sql, targets.keys().copied());
+        sql.in_list(targets.keys().copied());
         sql.push(" ORDER BY role_id");
         for r in tx.db().all(&sql).await? {
             roles.entry(r.get(0)?).or_default().push(r.get(1)?);
@@ -184,14 +172,14 @@ pub(super) async fn bulk_in(
         .push(", version = version + 1 WHERE tenant_id = ")
         .arg(tenant)
         .push(" AND id IN ");
-    in_list(&mut sql, changed_ids());
+    sql.in_list(changed_ids());
     tx.db().execute(&sql).await?;
 
     match (action, role) {
         (BulkAction::Suspend, _) => {
             let mut sql = Sql::new("DELETE FROM sessions WHERE tenant_id = ");
             sql.arg(tenant).push(" AND user_id IN ");
-            in_list(&mut sql, changed_ids());
+            sql.in_list(changed_ids());
             tx.db().execute(&sql).await?;
         }
         (BulkAction::AddRole(_), Some(r)) => {
@@ -216,7 +204,7 @@ pub(super) async fn bulk_in(
                 .push(" AND role_id = ")
                 .arg(r)
                 .push(" AND user_id IN ");
-            in_list(&mut sql, changed_ids());
+            sql.in_list(changed_ids());
             tx.db().execute(&sql).await?;
         }
         _ => {}

@@ -72,6 +72,19 @@ impl Sql {
         self.text.push_str(&format!("${}", self.args.len()));
         self
     }
+
+    /// Appends `(a, b, …)`, a placeholder bound to each value, for an `IN`.
+    pub fn in_list<T: Into<Arg>>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
+        self.text.push('(');
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.arg(v);
+        }
+        self.text.push(')');
+        self
+    }
 }
 
 /// `sql` as a query of backend `DB`, its values bound in order.

@@ -138,11 +138,6 @@ impl Export {
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Some(rows))
     }
-
-    /// Whether the last batch has been read.
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
 }
 
 impl Store {

@@ -330,14 +330,8 @@ pub(super) async fn check_roles(
     let mut sql = Sql::default();
     sql.push("SELECT COUNT(*) FROM roles WHERE tenant_id = ")
         .arg(tenant)
-        .push(" AND id IN (");
-    for (i, role) in roles.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.arg(*role);
-    }
-    sql.push(")");
+        .push(" AND id IN ")
+        .in_list(roles.iter().copied());
     let found: i64 = tx.db().scalar(&sql).await?;
     if found != roles.len() as i64 {
         return Err(StoreError::UnknownRole);
@@ -459,14 +453,9 @@ impl Store {
               WHERE ur.tenant_id = ",
         )
         .arg(tenant)
-        .push(" AND ur.user_id IN (");
-        for (i, user) in users.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.arg(user.id);
-        }
-        sql.push(") ORDER BY r.name");
+        .push(" AND ur.user_id IN ")
+        .in_list(users.iter().map(|u| u.id))
+        .push(" ORDER BY r.name");
         let mut by_user: HashMap<i64, Vec<RoleTag>> = HashMap::new();
         for r in self.conn().await?.db().all(&sql).await? {
             by_user.entry(r.get(0)?).or_default().push(RoleTag {
