@@ -3,6 +3,7 @@
 //! Server-only modules (`server`, `store`) compile only with the `ssr` feature; the rest is
 //! shared by the server render and the WebAssembly hydration.
 
+pub mod activity;
 pub mod auth;
 pub mod error;
 pub mod pages;
@@ -20,7 +21,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::auth::components::{ChangePasswordPage, SignInPage};
-use crate::pages::{HomePage, NotFoundPage};
+use crate::pages::{ActivityPage, HomePage, NotFoundPage};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                 // Signed-in pages render whole before the first byte (their status, e.g. of a
                 // failed sign-in check, is known before it is sent).
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async />
                 <Route path=path!("/sign-in") view=SignInPage />
                 <Route path=path!("/change-password") view=ChangePasswordPage ssr=SsrMode::Async />
             </Routes>

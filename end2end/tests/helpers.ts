@@ -372,6 +372,15 @@ export async function updateUser(
   });
 }
 
+/** Suspends or reactivates users by id through `bulk_change` (at most 100: one request). */
+export async function setStatuses(
+  request: Requester,
+  ids: number[],
+  action: 'suspend' | 'reactivate',
+): Promise<void> {
+  await callServer(request, 'bulk_change', { action, target: { users: ids } });
+}
+
 /** The user table (its caption is "Users"). */
 export function usersTable(page: Page): Locator {
   return page.getByRole('table', { name: 'Users' });

@@ -24,7 +24,7 @@ pub fn HomePage() -> impl IntoView {
 
 /// What a signed-in user who is not a tenant admin sees.
 #[component]
-fn NoAccess(viewer: Viewer) -> impl IntoView {
+pub(crate) fn NoAccess(viewer: Viewer) -> impl IntoView {
     view! {
         <Title text="No access" />
         <SignedInHeader viewer />

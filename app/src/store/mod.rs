@@ -19,7 +19,7 @@ mod tenants;
 pub mod throttle;
 mod users;
 
-pub use audit::AuditRecord;
+pub use audit::{ActivityCursor, ActivityFilter, ActivityRecord, AuditRecord};
 pub use db::{Arg, Sql};
 pub use export::{Export, ExportRow};
 pub use jobs::{JOB_BATCH, LEASE_MS, Step};

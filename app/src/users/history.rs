@@ -46,6 +46,7 @@ pub fn action_label(action: &str) -> String {
         "user.reactivate" => "Reactivated".into(),
         "user.reset_password" => "Password reset".into(),
         "user.change_password" => "Password changed".into(),
+        "users.export" => "Exported users".into(),
         other => other.to_string(),
     }
 }
@@ -120,6 +121,15 @@ pub fn describe(
         Ok(Value::Object(map)) => map,
         _ => serde_json::Map::new(),
     };
+    let actor = match (&r.actor_name, r.actor) {
+        (Some(name), _) => name.clone(),
+        (None, Some(_)) => "a user no longer here".into(),
+        (None, None) => "the operator".into(),
+    };
+    let at = crate::users::time::label(r.created_at, now, tz);
+    if r.action == "users.export" {
+        return describe_export(r.id, at, actor, &fields);
+    }
     let mut changes: Vec<(usize, FieldChange)> = fields
         .iter()
         // A password change says only that it happened (the action's name says it).
@@ -145,16 +155,59 @@ pub fn describe(
         })
         .collect();
     changes.sort_by_key(|(rank, _)| *rank);
-    let actor = match (&r.actor_name, r.actor) {
-        (Some(name), _) => name.clone(),
-        (None, Some(_)) => "a user no longer here".into(),
-        (None, None) => "the operator".into(),
-    };
     HistoryEntry {
         id: r.id,
-        at: crate::users::time::label(r.created_at, now, tz),
+        at,
         actor,
         what: action_label(&r.action),
         changes: changes.into_iter().map(|(_, c)| c).collect(),
+    }
+}
+
+/// An export's record: how many users it sent, whether it ran to its end, and the view (the
+/// users page's query; empty for every user).
+#[cfg(feature = "ssr")]
+fn describe_export(
+    id: i64,
+    at: TimeLabel,
+    actor: String,
+    fields: &serde_json::Map<String, serde_json::Value>,
+) -> HistoryEntry {
+    use crate::users::format::group_thousands;
+    let rows = fields
+        .get("rows")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0);
+    let users = format!(
+        "{} user{}",
+        group_thousands(rows),
+        if rows == 1 { "" } else { "s" }
+    );
+    let complete = fields
+        .get("complete")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(true);
+    let view = fields
+        .get("view")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    HistoryEntry {
+        id,
+        at,
+        actor,
+        what: if complete {
+            format!("Exported {users}")
+        } else {
+            format!("Export stopped after {users}")
+        },
+        changes: vec![FieldChange {
+            field: "View".into(),
+            from: String::new(),
+            to: if view.is_empty() {
+                "All users".into()
+            } else {
+                view.trim_start_matches('?').to_string()
+            },
+        }],
     }
 }

@@ -263,7 +263,7 @@ pub async fn user_history(
 /// Runs `body` for the signed-in tenant admin (refusing anyone else), and gives a failure its
 /// HTTP status.
 #[cfg(feature = "ssr")]
-async fn as_admin<T, F, Fut>(body: F) -> Result<T, AppError>
+pub(crate) async fn as_admin<T, F, Fut>(body: F) -> Result<T, AppError>
 where
     F: FnOnce(Admin) -> Fut,
     Fut: Future<Output = Result<T, AppError>>,
@@ -285,9 +285,9 @@ fn valid_status(status: &Choice<Status>) -> Result<Status, AppError> {
 
 /// The signed-in tenant admin a server function acts for, and the server's state.
 #[cfg(feature = "ssr")]
-struct Admin {
-    state: crate::server::AppState,
-    user: crate::store::SessionUser,
+pub(crate) struct Admin {
+    pub(crate) state: crate::server::AppState,
+    pub(crate) user: crate::store::SessionUser,
 }
 
 #[cfg(feature = "ssr")]
@@ -300,12 +300,12 @@ impl Admin {
         })
     }
 
-    fn tenant(&self) -> crate::store::TenantId {
+    pub(crate) fn tenant(&self) -> crate::store::TenantId {
         self.user.tenant_id
     }
 
     /// The admin's timezone, else the tenant's: the one times are shown in.
-    fn timezone(&self) -> &str {
+    pub(crate) fn timezone(&self) -> &str {
         self.user
             .timezone
             .as_deref()

@@ -29,6 +29,22 @@ pub fn label(at_ms: i64, now_ms: i64, tz: &str) -> TimeLabel {
     }
 }
 
+/// The first millisecond of `day` (`YYYY-MM-DD`) in `tz` (UTC if unknown) and that of the day
+/// after: the day as a range of times. `None` if `day` is not a date.
+pub fn day_range(day: &str, tz: &str) -> Option<(i64, i64)> {
+    let zone: Tz = tz.parse().unwrap_or(Tz::UTC);
+    let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
+    // Where a clock change skips midnight, the day starts at the first time that exists.
+    let start = |d: chrono::NaiveDate| {
+        (0..=2).find_map(|h| {
+            zone.from_local_datetime(&d.and_hms_opt(h, 0, 0)?)
+                .earliest()
+                .map(|t| t.timestamp_millis())
+        })
+    };
+    Some((start(date)?, start(date.succ_opt()?)?))
+}
+
 /// "just now", "5 minutes ago", "3 hours ago", "yesterday", "12 days ago", "4 months ago".
 pub fn relative(ago_ms: i64) -> String {
     let s = ago_ms / 1000;
@@ -67,6 +83,20 @@ mod tests {
         assert_eq!(l.exact, "29 Nov 2026, 13:00 (Europe/Berlin)");
         assert_eq!(l.relative, "2 hours ago");
         assert_eq!(label(at, at, "Not/AZone").iso, "2026-11-29T12:00:00+00:00");
+    }
+
+    #[test]
+    fn a_day_is_a_range_of_times_in_the_viewers_timezone() {
+        // 2026-11-29T00:00:00+01:00 .. 2026-11-30T00:00:00+01:00
+        assert_eq!(
+            day_range("2026-11-29", "Europe/Berlin"),
+            Some((1_795_906_800_000, 1_795_993_200_000))
+        );
+        // The day clocks go forward is an hour shorter.
+        let (a, b) = day_range("2026-03-29", "Europe/Berlin").unwrap();
+        assert_eq!(b - a, 23 * 3_600_000);
+        assert_eq!(day_range("2026-02-30", "UTC"), None);
+        assert_eq!(day_range("yesterday", "UTC"), None);
     }
 
     #[test]

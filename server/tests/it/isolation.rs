@@ -54,6 +54,7 @@ const CASES: &[(&str, Access)] = &[
     ("/api/bulk_jobs", Access::Admin),
     ("/api/cancel_bulk_job", Access::Admin),
     ("/api/user_history", Access::Admin),
+    ("/api/activity", Access::Admin),
 ];
 
 /// The ids of tenant A that B's requests name, and B's own.
@@ -70,11 +71,18 @@ struct Ids {
     b_roles: Vec<i64>,
     /// A bulk job of A (over a view that matches nobody).
     a_job: i64,
+    /// A's newest audit record.
+    a_audit: i64,
 }
 
 fn form(email: &str, role_ids: &[i64]) -> Value {
     json!({ "first_name": "Mallory", "last_name": "Crossley", "email": email, "phone": "",
             "external_id": "", "timezone": "", "role_ids": role_ids })
+}
+
+fn activity(actor: &str, before: Option<i64>) -> Value {
+    json!({ "query": { "actor": actor, "action": "", "from": "", "to": "", "before": before,
+            "after": null } })
 }
 
 fn query(q: &str, role: Option<i64>, after: Option<i64>, before: Option<i64>) -> Value {
@@ -146,6 +154,7 @@ async fn call(b: &mut Browser, path: &str, ids: &Ids) -> Reply {
             b.call_json(endpoint, json!({ "id": ids.a_agent.0, "before": null }))
                 .await
         }
+        "activity" => b.call_json(endpoint, activity("admin@acme.example", None)).await,
         other => panic!("no isolation case for the server function {other}"),
     }
 }
@@ -185,6 +194,11 @@ async fn more_cross_tenant_calls(
             .await,
         ));
     }
+    out.push((
+        "activity after A's record".into(),
+        b.call_json("activity", activity("", Some(ids.a_audit)))
+            .await,
+    ));
     out.push((
         "reset A's admin".into(),
         b.call_json("reset_password", json!({ "id": ids.a_admin.0 }))
@@ -396,6 +410,13 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
         b_users: vec![b_admin.0, b_agent.0],
         b_roles,
         a_job,
+        a_audit: db
+            .store
+            .scalar(
+                &app::store::Sql::new("SELECT max(id) FROM audit_log WHERE tenant_id = $1").bind(a),
+            )
+            .await
+            .unwrap(),
     };
 
     // The matrix covers exactly the registered server functions.
@@ -450,6 +471,11 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
             "create_user" | "list_users" | "users_table" => None,
             "update_user" | "reset_password" | "set_user_status" | "get_user"
             | "cancel_bulk_job" | "user_history" => Some(AppError::NotFound),
+            // A's admin is no one in B.
+            "activity" => Some(AppError::field(
+                "actor",
+                "No one in your organisation has this email",
+            )),
             _ => None,
         };
         match (&expected_err, path.strip_prefix("/api/").unwrap()) {
@@ -528,6 +554,11 @@ async fn every_server_function_keeps_tenants_apart(db: &TestDb) {
                     "{what}: no user of B holds it: {}",
                     r.body
                 )
+            }
+            "activity after A's record" => {
+                assert_eq!(r.status, StatusCode::OK, "{what}: {}", r.body);
+                let page: app::activity::ActivityPage = serde_json::from_str(&r.body).unwrap();
+                assert!(!page.entries.is_empty(), "B's newest records instead");
             }
             w if w.starts_with("list") => {
                 assert_eq!(r.status, StatusCode::OK, "{what}: {}", r.body)

@@ -3,6 +3,7 @@
 //! PostgreSQL is `postgres://postgres@127.0.0.1:5432/test` unless `TEST_POSTGRES_URL` says
 //! otherwise; each test gets its own freshly migrated database (or SQLite file).
 
+mod activity;
 mod bulk;
 mod cli;
 mod cluster;

@@ -1,5 +1,5 @@
-//! The bar at the top of every signed-in page: product, tenant, who is signed in,
-//! Change password and Sign out.
+//! The bar at the top of every signed-in page: product, tenant, the sections (for a tenant
+//! admin), who is signed in, Change password and Sign out.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -14,6 +14,12 @@ pub fn SignedInHeader(
     viewer: Viewer,
 ) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
+    let path = leptos_router::hooks::use_location().pathname;
+    let section = move |href: &'static str, label: &'static str| {
+        view! {
+            <a href=href aria-current=move || path.with(|p| p == href).then_some("page")>{label}</a>
+        }
+    };
     view! {
         <header class="topbar">
             <div class="brand">
@@ -21,6 +27,12 @@ pub fn SignedInHeader(
                 <span class="brand-name">"OmniBots"</span>
                 <span class="brand-sub">{viewer.tenant_name.clone()}</span>
             </div>
+            {viewer.is_tenant_admin().then(|| view! {
+                <nav class="sections" aria-label="Sections">
+                    {section("/", "Users")}
+                    {section("/activity", "Activity")}
+                </nav>
+            })}
             <nav class="account" aria-label="Account">
                 <span class="signed-in-as">
                     "Signed in as " <strong>{viewer.full_name()}</strong>

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use super::state::{PageState, RowUser};
 use crate::error::AppError;
 use crate::ui::Modal;
-use crate::users::history::HistoryEntry;
+use crate::users::history::{FieldChange, HistoryEntry};
 use crate::users::server::user_history;
 
 #[component]
@@ -84,26 +84,34 @@ fn Entry(entry: HistoryEntry) -> impl IntoView {
                     <time datetime=at.iso title=at.exact>{at.relative}</time>
                 </span>
             </p>
-            {(!changes.is_empty()).then(|| view! {
-                <ul class="history-changes">
-                    {changes.into_iter().map(|c| {
-                        // A first value (a creation) has no "before".
-                        let before = (!c.from.is_empty()).then(|| view! {
-                            <span class="history-from">{c.from}</span>
-                            <span aria-hidden="true">" → "</span>
-                            <span class="sr-only">" changed to "</span>
-                        });
-                        let to = if c.to.is_empty() { "(none)".to_string() } else { c.to };
-                        view! {
-                            <li>
-                                <span class="history-field">{c.field} ": "</span>
-                                {before}
-                                <span class="history-to">{to}</span>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-            })}
+            <ChangeList changes />
         </li>
     }
+}
+
+/// The fields an entry changed, each from what to what (History and Activity).
+#[component]
+pub fn ChangeList(changes: Vec<FieldChange>) -> impl IntoView {
+    (!changes.is_empty()).then(|| {
+        view! {
+            <ul class="history-changes">
+                {changes.into_iter().map(|c| {
+                    // A first value (a creation) has no "before".
+                    let before = (!c.from.is_empty()).then(|| view! {
+                        <span class="history-from">{c.from}</span>
+                        <span aria-hidden="true">" → "</span>
+                        <span class="sr-only">" changed to "</span>
+                    });
+                    let to = if c.to.is_empty() { "(none)".to_string() } else { c.to };
+                    view! {
+                        <li>
+                            <span class="history-field">{c.field} ": "</span>
+                            {before}
+                            <span class="history-to">{to}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+    })
 }

@@ -14,6 +14,7 @@ mod table;
 mod user_dialog;
 mod users_page;
 
+pub use history_dialog::ChangeList;
 #[cfg(feature = "ssr")]
 pub use rows::rows_html;
 pub use users_page::UsersPage;

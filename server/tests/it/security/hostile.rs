@@ -253,6 +253,7 @@ fn fields_of(endpoint: &str) -> &'static [&'static str] {
         ],
         "set_user_status" => &["status"],
         "bulk_change" => &["role_ids"],
+        "activity" => &["actor", "action", "from", "to"],
         "change_password" => &["current_password", "new_password", "confirm_password"],
         _ => &[],
     }
@@ -371,6 +372,10 @@ async fn hostile_input_never_gets_a_5xx_a_database_message_or_a_half_written_row
             "bulk_change" => json!({ "action": "reactivate", "target": { "users": [agent_id.0] } }),
             "cancel_bulk_job" => json!({ "id": 1 }),
             "user_history" => json!({ "id": agent_id.0, "before": null }),
+            "activity" => {
+                json!({ "query": { "actor": "agent@acme.example", "action": "user.update",
+                "from": "2026-01-01", "to": "2026-12-31", "before": null, "after": null } })
+            }
             _ => json!({}),
         };
         for i in 0..CASES_PER_FUNCTION {

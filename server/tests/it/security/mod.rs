@@ -48,6 +48,7 @@ const FUNCTIONS: &[(&str, Enc)] = &[
     ("bulk_jobs", Enc::Form),
     ("cancel_bulk_job", Enc::Json),
     ("user_history", Enc::Json),
+    ("activity", Enc::Json),
 ];
 
 /// The Content-Type of a body in `enc`.

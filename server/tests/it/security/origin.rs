@@ -58,6 +58,10 @@ fn valid_args(endpoint: &str, agent: &UserSummary) -> (Enc, Vec<u8>) {
         "bulk_change" => json(json!({ "action": "suspend", "target": { "users": [agent.id] } })),
         "cancel_bulk_job" => json(json!({ "id": 1 })),
         "user_history" => json(json!({ "id": agent.id, "before": null })),
+        "activity" => json(
+            json!({ "query": { "actor": "", "action": "", "from": "", "to": "",
+            "before": null, "after": null } }),
+        ),
         _ => form(&[]),
     }
 }

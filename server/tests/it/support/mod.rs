@@ -13,4 +13,4 @@ pub use fixtures::{
     PASSWORD, admin_browser, counts, list_users, new_user, percent_encode, role_ids, session_for,
     signed_in, tenant, tenant_with_users, user_form, user_query,
 };
-pub use server::{TestServer, sleep_ms, start, test_settings};
+pub use server::{Scrape, TestServer, sleep_ms, start, test_settings};
