@@ -8,3 +8,6 @@ CREATE INDEX audit_log_by_time ON audit_log (tenant_id, created_at, id);
 DROP INDEX audit_log_tenant;
 CREATE INDEX audit_log_by_action ON audit_log (tenant_id, action, created_at, id);
 CREATE INDEX audit_log_by_actor ON audit_log (tenant_id, actor_user_id, created_at, id);
+-- Both: a busy actor's few records of a rare action, without reading all of theirs (1.7 s at
+-- ten million records on SQLite, an admin with 1.6 million of them, without it).
+CREATE INDEX audit_log_by_actor_action ON audit_log (tenant_id, actor_user_id, action, created_at, id);
