@@ -74,7 +74,14 @@ pub fn Activity(viewer: Viewer) -> impl IntoView {
                         Err(AppError::Invalid(_)) => view! {
                             <p class="form-alert" role="alert">"Correct the highlighted filters to see the activity."</p>
                         }.into_any(),
-                        Err(e) => view! { <ErrorPanel message=e.to_string() /> }.into_any(),
+                        Err(e) => {
+                            // A session that ended meanwhile: to sign-in, as the users page does.
+                            #[cfg(feature = "hydrate")]
+                            if matches!(e, AppError::NotSignedIn) {
+                                let _ = window().location().set_href("/sign-in");
+                            }
+                            view! { <ErrorPanel message=e.to_string() /> }.into_any()
+                        }
                     };
                     view! {
                         <Filters query=shown feedback refocus />

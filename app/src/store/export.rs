@@ -78,35 +78,20 @@ impl Export {
             return Ok(None);
         }
         let sort = self.view.sort;
-        let key = sort_expr(sort);
-        let (cmp, dir) = if self.view.desc {
-            ("<", "DESC")
-        } else {
-            (">", "ASC")
-        };
-        let mut sql = Sql::default();
         let names = match store {
             Store::Sqlite(_) => "group_concat(r.name, char(31))",
             Store::Postgres(_) => "string_agg(r.name, chr(31) ORDER BY r.name)",
         };
+        let mut sql = Sql::default();
         sql.push(&format!(
-            "SELECT {}, {key} AS export_key,
+            "SELECT {}, {} AS export_key,
                     (SELECT {names} FROM user_roles ur
                        JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id
                       WHERE ur.tenant_id = u.tenant_id AND ur.user_id = u.id) AS role_names",
-            *USER_COLUMNS
+            *USER_COLUMNS,
+            sort_expr(sort)
         ));
-        filtered(&mut sql, self.tenant, &self.view, self.plan);
-        if let Some((k, id)) = self.after.clone() {
-            sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
-                .arg(k)
-                .push(", ")
-                .arg(id)
-                .push(")");
-        }
-        let order = order_expr(self.plan, &Search::of(&self.view), sort);
-        sql.push(&format!(" ORDER BY {order} {dir}, u.id {dir} LIMIT "))
-            .arg(EXPORT_BATCH as i64);
+        self.rest(&mut sql, EXPORT_BATCH);
         let fetched = store.conn().await?.db().all(&sql).await?;
         let Some(last) = fetched.last() else {
             self.done = true;
@@ -137,6 +122,38 @@ impl Export {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Some(rows))
+    }
+
+    /// The ids of the view's first `limit` rows, in its order, and nothing else of them (is a
+    /// selection small enough for one request?).
+    pub async fn first_ids(&self, store: &Store, limit: usize) -> Result<Vec<UserId>, StoreError> {
+        let mut sql = Sql::new("SELECT u.id");
+        self.rest(&mut sql, limit);
+        let rows = store.conn().await?.db().all(&sql).await?;
+        rows.iter().map(|r| Ok(UserId(r.get("id")?))).collect()
+    }
+
+    /// The statement after its column list: the view's filters, after the last row read, in
+    /// the view's order (ties by id), at most `limit` rows.
+    fn rest(&self, sql: &mut Sql, limit: usize) {
+        let sort = self.view.sort;
+        let key = sort_expr(sort);
+        let (cmp, dir) = if self.view.desc {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        filtered(sql, self.tenant, &self.view, self.plan);
+        if let Some((k, id)) = self.after.clone() {
+            sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
+                .arg(k)
+                .push(", ")
+                .arg(id)
+                .push(")");
+        }
+        let order = order_expr(self.plan, &Search::of(&self.view), sort);
+        sql.push(&format!(" ORDER BY {order} {dir}, u.id {dir} LIMIT "))
+            .arg(limit as i64);
     }
 }
 

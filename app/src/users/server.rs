@@ -369,12 +369,12 @@ impl Admin {
                     ..query
                 };
                 let store = &self.state.store;
-                let mut walk = crate::store::Export::start(store, self.tenant(), &query).await?;
-                let users = walk.next_batch(store).await?.unwrap_or_default();
-                if users.len() > BULK_AT_ONCE {
+                let walk = crate::store::Export::start(store, self.tenant(), &query).await?;
+                let ids = walk.first_ids(store, BULK_AT_ONCE + 1).await?;
+                if ids.len() > BULK_AT_ONCE {
                     return Ok(Err(query));
                 }
-                users.iter().map(|u| u.user.id.0).collect()
+                ids.into_iter().map(|id| id.0).collect()
             }
         };
         if ids.is_empty() {
