@@ -166,6 +166,9 @@ test('a view larger than one request runs as a job, with its progress on the pag
   await expect(job.getByRole('progressbar', { name: 'Suspended 120 users' })).toHaveAttribute('value', '120');
   // The table and the counts reload when the job ends.
   await expectStats(page, 121, 1, 120);
+  // The jobs panel, its progress bar and report: no serious or critical axe violations.
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
 });
 
 test('the bulk bar, its dialog and the report have no serious or critical axe violations', async ({ page }) => {
