@@ -94,12 +94,7 @@ pub async fn activity(query: ActivityQuery) -> Result<ActivityPage, AppError> {
             cursor.and_then(|_| id_of(records.first()))
         };
 
-        let roles = store
-            .roles(a.tenant())
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.name))
-            .collect();
+        let roles = store.role_names(a.tenant()).await?;
         let now = crate::store::now_ms();
         let entries = records
             .into_iter()

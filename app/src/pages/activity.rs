@@ -3,19 +3,10 @@
 
 use leptos::prelude::*;
 
-use super::SignedInPage;
-use super::home::NoAccess;
+use super::AdminPage;
 use crate::activity::page::Activity;
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
-    view! {
-        <SignedInPage let:viewer>
-            {if viewer.is_tenant_admin() {
-                view! { <Activity viewer /> }.into_any()
-            } else {
-                view! { <NoAccess viewer /> }.into_any()
-            }}
-        </SignedInPage>
-    }
+    view! { <AdminPage let:viewer><Activity viewer /></AdminPage> }
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::SignedInPage;
+use super::AdminPage;
 use crate::auth::components::SignedInHeader;
 use crate::auth::model::Viewer;
 use crate::users::components::UsersPage;
@@ -11,15 +11,7 @@ use crate::users::components::UsersPage;
 /// The portal's landing page: tenant admins see their tenant, everyone else the no-access page.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    view! {
-        <SignedInPage let:viewer>
-            {if viewer.is_tenant_admin() {
-                view! { <UsersPage viewer /> }.into_any()
-            } else {
-                view! { <NoAccess viewer /> }.into_any()
-            }}
-        </SignedInPage>
-    }
+    view! { <AdminPage let:viewer><UsersPage viewer /></AdminPage> }
 }
 
 /// What a signed-in user who is not a tenant admin sees.

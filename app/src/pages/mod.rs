@@ -9,4 +9,4 @@ mod signed_in;
 pub use activity::ActivityPage;
 pub use home::HomePage;
 pub use not_found::NotFoundPage;
-pub use signed_in::SignedInPage;
+pub use signed_in::{AdminPage, SignedInPage};

@@ -38,6 +38,25 @@ where
     }
 }
 
+/// A page for tenant admins: `children` get the viewer when they are one; anyone else signed
+/// in sees the no-access page.
+#[component]
+pub fn AdminPage<C, V>(children: C) -> impl IntoView
+where
+    C: FnOnce(Viewer) -> V + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <SignedInPage let:viewer>
+            {if viewer.is_tenant_admin() {
+                children(viewer).into_any()
+            } else {
+                view! { <super::home::NoAccess viewer /> }.into_any()
+            }}
+        </SignedInPage>
+    }
+}
+
 /// Whether the router is at `path`.
 fn on_path(path: &str) -> bool {
     leptos_router::hooks::use_location()

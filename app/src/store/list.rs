@@ -232,6 +232,20 @@ impl Store {
             .collect()
     }
 
+    /// The names of a tenant's roles by id (History and Activity name the roles a record
+    /// holds by id).
+    pub async fn role_names(
+        &self,
+        tenant: TenantId,
+    ) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+        Ok(self
+            .roles(tenant)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect())
+    }
+
     /// One page of the table: the filters of `q`, sorted, after or before a cursor row; the
     /// roles of the page's users in one more query; and the capped match count.
     pub async fn list_users(

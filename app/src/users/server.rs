@@ -242,12 +242,7 @@ pub async fn user_history(
             .await?;
         let more = records.len() > HISTORY_PAGE;
         records.truncate(HISTORY_PAGE);
-        let roles = store
-            .roles(a.tenant())
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.name))
-            .collect();
+        let roles = store.role_names(a.tenant()).await?;
         let now = crate::store::now_ms();
         Ok(HistoryPage {
             next: more.then(|| records.last().map(|r| r.id)).flatten(),
