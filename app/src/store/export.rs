@@ -1,6 +1,10 @@
 //! A whole view of the table, for the CSV export: the same filters and order as the pages,
 //! read in keyset batches. Each batch is one statement on a connection taken for it and given
 //! back, so a slow download holds no connection and a million rows stream in constant memory.
+//!
+//! A walk can be cut into pieces ([`Export::boundary`], [`Export::split`]) that separate
+//! readers read side by side, each piece a range of the view's order: the export of a million
+//! rows keeps both cores reading (server/src/export.rs).
 
 use super::list::{Plan, Search, filtered, order_expr, sort_expr};
 use super::users::{USER_COLUMNS, User};
@@ -36,6 +40,8 @@ pub struct Export {
     plan: Plan,
     /// The last row read: its sort key and id.
     after: Option<(Arg, i64)>,
+    /// The last row of this piece of the walk (inclusive), if it is a piece.
+    until: Option<(Arg, i64)>,
     done: bool,
 }
 
@@ -62,8 +68,56 @@ impl Export {
             view,
             plan,
             after: None,
+            until: None,
             done: false,
         })
+    }
+
+    /// Whether the view is read in the order of an index, so that finding where a piece ends
+    /// reads index entries, not rows: no search, or a broad one checked row by row while the
+    /// sort index is walked. A search read from its own index collects and sorts its holders
+    /// for each statement; its export stays one piece.
+    pub fn walks_index(&self) -> bool {
+        self.plan == Plan::Bypass || Search::of(&self.view) == Search::Everyone
+    }
+
+    /// The sort key and id of the `n`-th row past where this walk stands (`n` ≥ 1), or `None`
+    /// when fewer than `n` rows are left.
+    pub async fn boundary(
+        &self,
+        store: &Store,
+        n: usize,
+    ) -> Result<Option<(Arg, i64)>, StoreError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut sql = Sql::new(&format!(
+            "SELECT {} AS export_key, u.id",
+            sort_expr(self.view.sort)
+        ));
+        self.rest(&mut sql, 1, n.saturating_sub(1));
+        let row = store.conn().await?.db().optional(&sql).await?;
+        row.map(|r| Ok((self.key_of(&r)?, r.get("id")?)))
+            .transpose()
+    }
+
+    /// Whether this walk (or piece) goes on to the view's last row.
+    pub fn reaches_end(&self) -> bool {
+        self.until.is_none()
+    }
+
+    /// The piece of this walk up to and including the row `until` (`None`: to the end); the
+    /// walk goes on after it.
+    pub fn split(&mut self, until: Option<(Arg, i64)>) -> Export {
+        let piece = Export {
+            until: until.clone(),
+            ..self.clone()
+        };
+        match until {
+            Some(last) => self.after = Some(last),
+            None => self.done = true,
+        }
+        piece
     }
 
     /// The next batch of rows, with their roles' names; `None` once every row has been read.
@@ -91,20 +145,17 @@ impl Export {
             *USER_COLUMNS,
             sort_expr(sort)
         ));
-        self.rest(&mut sql, EXPORT_BATCH);
+        self.rest(&mut sql, EXPORT_BATCH, 0);
         let fetched = store.conn().await?.db().all(&sql).await?;
         let Some(last) = fetched.last() else {
             self.done = true;
             return Ok(None);
         };
-        let last_key = match sort {
-            SortKey::LastLogin | SortKey::Created => Arg::Int(last.get("export_key")?),
-            SortKey::Name | SortKey::Email | SortKey::Type | SortKey::Status => {
-                Arg::Text(last.get("export_key")?)
-            }
-        };
-        self.after = Some((last_key, last.get("id")?));
-        self.done = fetched.len() < EXPORT_BATCH;
+        let last_id: i64 = last.get("id")?;
+        self.after = Some((self.key_of(last)?, last_id));
+        // A piece ends at its last row; a read of fewer rows than asked ends any walk.
+        self.done = fetched.len() < EXPORT_BATCH
+            || self.until.as_ref().is_some_and(|(_, id)| *id == last_id);
         let rows = fetched
             .iter()
             .map(|r| {
@@ -128,32 +179,48 @@ impl Export {
     /// selection small enough for one request?).
     pub async fn first_ids(&self, store: &Store, limit: usize) -> Result<Vec<UserId>, StoreError> {
         let mut sql = Sql::new("SELECT u.id");
-        self.rest(&mut sql, limit);
+        self.rest(&mut sql, limit, 0);
         let rows = store.conn().await?.db().all(&sql).await?;
         rows.iter().map(|r| Ok(UserId(r.get("id")?))).collect()
     }
 
-    /// The statement after its column list: the view's filters, after the last row read, in
-    /// the view's order (ties by id), at most `limit` rows.
-    fn rest(&self, sql: &mut Sql, limit: usize) {
+    /// The sort key `export_key` of a row this walk read.
+    fn key_of(&self, row: &super::Row) -> Result<Arg, StoreError> {
+        Ok(match self.view.sort {
+            SortKey::LastLogin | SortKey::Created => Arg::Int(row.get("export_key")?),
+            SortKey::Name | SortKey::Email | SortKey::Type | SortKey::Status => {
+                Arg::Text(row.get("export_key")?)
+            }
+        })
+    }
+
+    /// The statement after its column list: the view's filters, after the last row read and
+    /// up to the piece's last, in the view's order (ties by id), at most `limit` rows after
+    /// skipping `offset`.
+    fn rest(&self, sql: &mut Sql, limit: usize, offset: usize) {
         let sort = self.view.sort;
         let key = sort_expr(sort);
-        let (cmp, dir) = if self.view.desc {
-            ("<", "DESC")
+        let (after, until, dir) = if self.view.desc {
+            ("<", ">=", "DESC")
         } else {
-            (">", "ASC")
+            (">", "<=", "ASC")
         };
         filtered(sql, self.tenant, &self.view, self.plan);
-        if let Some((k, id)) = self.after.clone() {
-            sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
-                .arg(k)
-                .push(", ")
-                .arg(id)
-                .push(")");
+        for (cmp, bound) in [(after, &self.after), (until, &self.until)] {
+            if let Some((k, id)) = bound.clone() {
+                sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
+                    .arg(k)
+                    .push(", ")
+                    .arg(id)
+                    .push(")");
+            }
         }
         let order = order_expr(self.plan, &Search::of(&self.view), sort);
         sql.push(&format!(" ORDER BY {order} {dir}, u.id {dir} LIMIT "))
             .arg(limit as i64);
+        if offset > 0 {
+            sql.push(" OFFSET ").arg(offset as i64);
+        }
     }
 }
 

@@ -21,7 +21,7 @@ mod users;
 
 pub use audit::{ActivityCursor, ActivityFilter, ActivityRecord, AuditRecord};
 pub use db::{Arg, Sql};
-pub use export::{Export, ExportRow};
+pub use export::{EXPORT_BATCH, Export, ExportRow};
 pub use jobs::{JOB_BATCH, LEASE_MS, Step};
 pub use list::ListedPage;
 pub use seed::SeedUser;
