@@ -33,27 +33,25 @@ pub fn write_header(out: &mut String) {
 
 /// Appends the row of `row`'s user to `out`, times in the timezone `tz`.
 pub fn write_user(out: &mut String, row: &ExportRow, tz: Tz) {
-    let user = &row.user;
-    let p = &user.profile;
     let roles = row.roles.join("; ");
-    let last_login = user
+    let last_login = row
         .last_login_at
         .map(|t| timestamp(t, tz))
         .unwrap_or_default();
-    let created = timestamp(user.created_at, tz);
+    let created = timestamp(row.created_at, tz);
     write_record(
         out,
         [
-            p.first_name.as_str(),
-            p.last_name.as_str(),
-            p.email.as_str(),
-            user.user_type.as_str(),
+            row.first_name.as_str(),
+            row.last_name.as_str(),
+            row.email.as_str(),
+            row.user_type.as_str(),
             roles.as_str(),
-            user.status.as_str(),
+            row.status.as_str(),
             last_login.as_str(),
-            p.phone.as_deref().unwrap_or(""),
-            p.external_id.as_deref().unwrap_or(""),
-            p.timezone.as_deref().unwrap_or(""),
+            row.phone.as_deref().unwrap_or(""),
+            row.external_id.as_deref().unwrap_or(""),
+            row.timezone.as_deref().unwrap_or(""),
             created.as_str(),
         ],
     );
