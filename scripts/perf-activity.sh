@@ -22,7 +22,7 @@ source scripts/bench-lib.sh
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 say "Release build"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 export LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site
 export OMNIBOTS_PUBLIC_URL="$BASE"
 

@@ -37,7 +37,7 @@ if [ ! -x target/tools/node_modules/.bin/lighthouse ]; then
 fi
 
 say "Release build"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 
 export LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site
 export OMNIBOTS_PUBLIC_URL="$BASE"

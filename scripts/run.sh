@@ -7,7 +7,7 @@ scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 
 printf '\033[1m==> %s\033[0m\n' "Building the release site (about 6 minutes the first time)"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/omnibots.db}"
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"

@@ -37,7 +37,7 @@ say "Server and integration tests (SQLite and PostgreSQL)"
 cargo test -p omnibots
 
 say "Release build (server and wasm)"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 
 # Browser tests: the release server on a fresh database of each backend.
 run_e2e() {

@@ -10,6 +10,23 @@ use wasm_bindgen::JsCast;
 const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]):not([type=hidden]), \
                          select:not([disabled]), textarea:not([disabled]), a[href]";
 
+/// Opens the dialog once it is in the document: `showModal` refuses a detached element, and a
+/// dialog built inside a `Suspense` (the lazily loaded dialogs, see `users_page.rs`) gets its
+/// node before the `Suspense` puts it in the page. Stops if the dialog is gone first.
+fn open_when_mounted(dialog: NodeRef<html::Dialog>) {
+    let Some(d) = dialog.try_get_untracked().flatten() else {
+        return;
+    };
+    if d.open() {
+        return;
+    }
+    if d.is_connected() {
+        let _ = d.show_modal();
+    } else {
+        request_animation_frame(move || open_when_mounted(dialog));
+    }
+}
+
 /// A modal dialog. Render it to open it; it calls `on_close` on Escape or the close button.
 /// Whoever removes it gives focus back to the opener (see [`focus_later`]).
 #[component]
@@ -28,10 +45,8 @@ pub fn Modal(
     let dialog = NodeRef::<html::Dialog>::new();
     let heading_id = "modal-title";
     Effect::new(move |_| {
-        if let Some(d) = dialog.try_get().flatten()
-            && !d.open()
-        {
-            let _ = d.show_modal();
+        if dialog.try_get().flatten().is_some() {
+            open_when_mounted(dialog);
         }
     });
     // Escape and Tab are handled on keydown, which bubbles: the dialog's own `cancel` event

@@ -169,8 +169,30 @@ pub fn UsersPage(viewer: Viewer) -> impl IntoView {
                 })}
             </Transition>
         </main>
-        {move || state.dialog.get().map(|(dialog, _)| view! { <OpenDialog dialog state roles /> })}
+        {move || state.dialog.get().map(|(dialog, _)| view! {
+            <Suspense>
+                {move || {
+                    let loaded = dialog_view(dialog.clone(), state, roles);
+                    #[cfg(feature = "hydrate")]
+                    let loaded = send_wrapper::SendWrapper::new(loaded);
+                    Suspend::new(loaded)
+                }}
+            </Suspense>
+        })}
     }
+}
+
+/// The open dialog. Lazy: in the browser its code (the forms, History, the bulk and confirm
+/// dialogs, and what only they use) is a wasm chunk of its own, fetched the first time a dialog
+/// opens (`cargo leptos build --split`; docs/PERFORMANCE.md), so the first load carries only
+/// the page it shows. No dialog is ever open on the server, so hydration never waits for it.
+#[lazy]
+fn dialog_view(
+    dialog: Dialog,
+    state: PageState,
+    roles: Resource<Result<Vec<RoleOption>, AppError>>,
+) -> AnyView {
+    view! { <OpenDialog dialog state roles /> }.into_any()
 }
 
 #[component]
