@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::db::Stored;
-use super::list::{Plan, Search, filtered, order_expr, sort_expr};
+use super::list::{Plan, Search, filtered, keyset_bound, order_expr, sort_expr};
 use super::{Arg, Sql, Store, StoreError, TenantId, UserId, audit};
 use crate::users::model::{Status, UserType};
 use crate::users::query::{SortKey, UserQuery};
@@ -95,17 +95,10 @@ impl Export {
         let held = store
             .search_holders(tenant, &view, EXPORT_FROM_INDEX + 1)
             .await?;
-        let plan = if held.is_some_and(|n| n > EXPORT_FROM_INDEX) {
-            Plan::Bypass
-        } else if matches!(store, Store::Sqlite(_)) {
-            Plan::Table
-        } else {
-            Plan::Index
-        };
         Ok(Export {
             tenant,
+            plan: Plan::of(store, held.is_some_and(|n| n > EXPORT_FROM_INDEX)),
             view,
-            plan,
             after: None,
             until: None,
             done: false,
@@ -218,24 +211,26 @@ impl Export {
         // A piece ends at its last row; a read of fewer rows than asked ends any walk.
         self.done =
             read.len() < EXPORT_BATCH || self.until.as_ref().is_some_and(|(_, id)| *id == last_id);
-        let ids = |r: &BatchRow| -> Vec<i64> {
-            r.12.iter()
-                .flat_map(|ids| ids.split(','))
-                .filter_map(|id| id.parse().ok())
-                .collect()
-        };
+        let read: Vec<(BatchRow, Vec<i64>)> = read
+            .into_iter()
+            .map(|r| {
+                let ids = r.12.iter().flat_map(|ids| ids.split(','));
+                let ids = ids.filter_map(|id| id.parse().ok()).collect();
+                (r, ids)
+            })
+            .collect();
         if read
             .iter()
-            .flat_map(ids)
-            .any(|id| !self.roles.contains_key(&id))
+            .flat_map(|(_, ids)| ids)
+            .any(|id| !self.roles.contains_key(id))
         {
             self.roles = Arc::new(store.role_names(self.tenant).await?);
         }
         let rows = read
             .into_iter()
-            .map(|r| {
+            .map(|(r, ids)| {
                 // A role deleted since the row was read is no longer one of theirs.
-                let mut roles: Vec<String> = ids(&r)
+                let mut roles: Vec<String> = ids
                     .iter()
                     .filter_map(|id| self.roles.get(id).cloned())
                     .collect();
@@ -291,12 +286,8 @@ impl Export {
         };
         filtered(sql, self.tenant, &self.view, self.plan);
         for (cmp, bound) in [(after, &self.after), (until, &self.until)] {
-            if let Some((k, id)) = bound.clone() {
-                sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
-                    .arg(k)
-                    .push(", ")
-                    .arg(id)
-                    .push(")");
+            if let Some(row) = bound.clone() {
+                keyset_bound(sql, key, cmp, row);
             }
         }
         let order = order_expr(self.plan, &Search::of(&self.view), sort);

@@ -109,6 +109,28 @@ pub(super) enum Plan {
     Bypass,
 }
 
+impl Plan {
+    /// How `store` finds a search's rows: checked row by row along the sort index when the
+    /// search is `broad`, otherwise from the backend's search index.
+    pub(super) fn of(store: &Store, broad: bool) -> Plan {
+        match store {
+            _ if broad => Plan::Bypass,
+            Store::Sqlite(_) => Plan::Table,
+            Store::Postgres(_) => Plan::Index,
+        }
+    }
+}
+
+/// ` AND (<key>, u.id) <cmp> (<row's key>, <row's id>)`: the rows past (or, with `<=`/`>=`, up
+/// to) `row` in the order of `key` with ties by id, a range of the sort index.
+pub(super) fn keyset_bound(sql: &mut Sql, key: &str, cmp: &str, (k, id): (Arg, i64)) {
+    sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
+        .arg(k)
+        .push(", ")
+        .arg(id)
+        .push(")");
+}
+
 /// An FTS5 query matching `phrase` in `column` among the rows of `tenant` only: its token is
 /// the `search_tenant` column's three private-use characters
 /// (migrations/sqlite/0006_search_by_tenant.sql), so FTS5 reads the tenant's doclist and
@@ -430,25 +452,15 @@ impl Store {
         } else {
             (">", "ASC")
         };
-        let plan = if broad {
-            Plan::Bypass
-        } else if matches!(self, Store::Sqlite(_)) {
-            Plan::Table
-        } else {
-            Plan::Index
-        };
+        let plan = Plan::of(self, broad);
         // The cursor row's sort key, so the page is a range scan of the sort index.
         let cursor = match q.after.or(q.before) {
             None => None,
             Some(id) => self.cursor_key(tenant, q.sort, id).await?.map(|k| (k, id)),
         };
         let after_cursor = |sql: &mut Sql| {
-            if let Some((k, id)) = cursor.clone() {
-                sql.push(&format!(" AND ({key}, u.id) {cmp} ("))
-                    .arg(k)
-                    .push(", ")
-                    .arg(id)
-                    .push(")");
+            if let Some(row) = cursor.clone() {
+                keyset_bound(sql, key, cmp, row);
             }
         };
         let search = Search::of(q);
